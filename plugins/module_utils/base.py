@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: Payments platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The layer every module of this collection shares: one client factory with one retry policy,
@@ -8,9 +7,9 @@ Modules stay thin: they build an argument spec, read the current state through s
 a service file (``ec2.py``...) and call ``exit_with`` once.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import absolute_import
+from __future__ import division
+from __future__ import print_function
 
 import json
 
@@ -39,7 +38,9 @@ EXTRA_RETRY_CODES = [
 
 # 12 tries with a jittered backoff from 1 s, capped at 20 s: about two minutes of patience, enough
 # to ride out a burst of throttling without hiding a real outage.
-RETRY = AWSRetry.jittered_backoff(retries=12, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=EXTRA_RETRY_CODES)
+RETRY = AWSRetry.jittered_backoff(
+    retries=12, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=EXTRA_RETRY_CODES
+)
 
 
 class _RetryingClient:
@@ -97,6 +98,13 @@ def tag_changes(current, desired, purge):
     if desired is None:
         return {}, []
     return compare_aws_tags(current or {}, desired, purge_tags=purge)
+
+
+def apply_tag_changes(current, tags_to_set, tags_to_remove):
+    """The tags a resource has once ``tag_changes`` are applied to ``current``."""
+    tags = {key: value for key, value in (current or {}).items() if key not in tags_to_remove}
+    tags.update(tags_to_set)
+    return tags
 
 
 def _canonical(value):

@@ -1,0 +1,64 @@
+# payments.aws_platform - the two commands: `make demo` and `make test`. Both set everything up.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ENV ?= dev
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml))
+
+# Everything runs with the project's toolchain and the checkout's ansible.cfg.
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_FORCE_COLOR ?= 0
+export PY_COLORS ?= 0
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+.PHONY: venv
+venv: $(STAMP) ## Create .venv with the pinned toolchain (run by demo and test)
+
+.PHONY: demo
+demo: venv ## Converge ENV (default dev) against a local emulator, twice; the second run must change nothing
+	scripts/demo.sh $(ENV)
+
+.PHONY: test
+test: venv lint pytest molecule ## Everything CI runs: lint, pytest (unit + integration), every molecule scenario
+
+.PHONY: lint
+lint: venv ## ansible-lint (production profile) and ruff
+	ansible-lint --profile production
+	ruff check .
+	ruff format --check .
+
+.PHONY: pytest
+pytest: venv ## Unit tests (modules, tools) and the whole-stack integration tests, each against its own emulator
+	python -m pytest -q -p no:cacheprovider
+
+.PHONY: molecule
+molecule: venv ## Every role's molecule scenario (converge, idempotence, verify), each with its own emulator
+	@for role in $(ROLES_WITH_MOLECULE); do \
+	  echo "=== molecule: $$role"; \
+	  (cd roles/$$role && molecule test) || exit 1; \
+	done
+
+.PHONY: constraints
+constraints: venv ## Re-pin constraints.txt from .venv
+	{ echo "# Every package in .venv, pinned (pip freeze). Regenerate with: make constraints"; \
+	  $(VENV)/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+
+.PHONY: clean
+clean: ## Stop stray emulators and remove generated files (keeps .venv)
+	-for state in .emulator/*.json; do [ -f "$$state" ] && $(BIN)/python tests/tools/emulator.py stop --state-file "$$state"; done
+	rm -rf .emulator outputs .pytest_cache .ruff_cache

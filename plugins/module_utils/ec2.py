@@ -1,0 +1,124 @@
+# Copyright: Payments platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The EC2 calls this collection's VPC modules make, one small function each.
+
+Every function takes a client made by ``base.client(module, "ec2")`` (so each call is retried)
+and lets botocore exceptions through: the module turns them into ``fail_json_aws`` once.
+"""
+
+from __future__ import absolute_import
+from __future__ import division
+from __future__ import print_function
+
+import hashlib
+import json
+
+from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
+from botocore.exceptions import ClientError
+
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import paginate
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_list
+
+# EC2 accepts client tokens of at most 64 ASCII characters.
+CLIENT_TOKEN_LENGTH = 64
+
+
+def client_token(request, spent_resource_ids=()):
+    """A ClientToken derived only from the create request, so a retried create cannot make a second
+    resource. ``spent_resource_ids`` salts it once EC2 answered the token with a resource deleted since
+    (EC2 remembers a token for at least 24 hours after its resource is gone)."""
+    seed = json.dumps({"request": request, "spent": list(spent_resource_ids)}, sort_keys=True, default=str)
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:CLIENT_TOKEN_LENGTH]
+
+
+def tag_specifications(resource_type, tags):
+    if not tags:
+        return []
+    return [{"ResourceType": resource_type, "Tags": tags_to_list(tags)}]
+
+
+def raise_unsuccessful(operation, unsuccessful, ignore_codes=()):
+    """Batch calls report per-item failures in ``Unsuccessful`` instead of raising: raise the first
+    one whose code is not ignored, as botocore would have."""
+    for item in unsuccessful or []:
+        error = item.get("Error", {})
+        if error.get("Code") not in ignore_codes:
+            raise ClientError({"Error": {"Code": error.get("Code"), "Message": error.get("Message")}}, operation)
+
+
+# Flow logs
+
+
+def describe_flow_logs(client, filter_values):
+    return paginate(client, "describe_flow_logs", "FlowLogs", Filters=ansible_dict_to_boto3_filter_list(filter_values))
+
+
+def create_flow_log(client, request, token):
+    """Create one flow log from ``request`` (CreateFlowLogs arguments); its id."""
+    response = client.create_flow_logs(ClientToken=token, **request)
+    raise_unsuccessful("CreateFlowLogs", response.get("Unsuccessful"))
+    return response["FlowLogIds"][0]
+
+
+def delete_flow_logs(client, flow_log_ids):
+    """Delete flow logs; ``changed`` (False when they were already gone)."""
+    if not flow_log_ids:
+        return False
+    try:
+        response = client.delete_flow_logs(FlowLogIds=list(flow_log_ids))
+    except ClientError as e:
+        # AWS reports unknown ids in Unsuccessful; the emulator raises instead.
+        if e.response["Error"]["Code"] == "InvalidFlowLogId.NotFound":
+            return False
+        raise
+    unsuccessful = response.get("Unsuccessful") or []
+    raise_unsuccessful("DeleteFlowLogs", unsuccessful, ignore_codes=("InvalidFlowLogId.NotFound",))
+    return len(unsuccessful) < len(flow_log_ids)
+
+
+# VPC endpoints
+
+
+def describe_vpc_endpoints(client, filter_values):
+    return paginate(
+        client, "describe_vpc_endpoints", "VpcEndpoints", Filters=ansible_dict_to_boto3_filter_list(filter_values)
+    )
+
+
+def create_vpc_endpoint(client, request, token):
+    """Create one endpoint from ``request`` (CreateVpcEndpoint arguments); the endpoint."""
+    return client.create_vpc_endpoint(ClientToken=token, **request)["VpcEndpoint"]
+
+
+def modify_vpc_endpoint(client, vpc_endpoint_id, **changes):
+    client.modify_vpc_endpoint(VpcEndpointId=vpc_endpoint_id, **changes)
+
+
+def delete_vpc_endpoints(client, vpc_endpoint_ids):
+    """Delete endpoints; ``changed`` (False when they were already gone)."""
+    if not vpc_endpoint_ids:
+        return False
+    response = client.delete_vpc_endpoints(VpcEndpointIds=list(vpc_endpoint_ids))
+    unsuccessful = response.get("Unsuccessful") or []
+    raise_unsuccessful("DeleteVpcEndpoints", unsuccessful, ignore_codes=("InvalidVpcEndpointId.NotFound",))
+    return len(unsuccessful) < len(vpc_endpoint_ids)
+
+
+def describe_prefix_lists(client, filter_values):
+    """The AWS-managed prefix lists (one per gateway endpoint service and region)."""
+    return paginate(
+        client, "describe_prefix_lists", "PrefixLists", Filters=ansible_dict_to_boto3_filter_list(filter_values)
+    )
+
+
+# Tags
+
+
+def create_tags(client, resource_ids, tags):
+    if tags:
+        client.create_tags(Resources=list(resource_ids), Tags=tags_to_list(tags))
+
+
+def delete_tags(client, resource_ids, keys):
+    if keys:
+        client.delete_tags(Resources=list(resource_ids), Tags=[{"Key": key} for key in keys])

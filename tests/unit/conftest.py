@@ -1,0 +1,85 @@
+"""Run this collection's modules in-process against a real emulator (moto's server mode)."""
+
+import functools
+import importlib
+import json
+import uuid
+from dataclasses import dataclass
+
+import boto3
+import botocore.loaders
+import botocore.session
+import emulator  # tests/tools, put on the path by tests/conftest.py
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+REGION = "us-east-1"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_botocore_loader():
+    """Every module run makes a new boto3 session, which parses the service models again (most of a
+    run's time): let all sessions share one loader, whose caches then hold."""
+    original = botocore.session.create_loader
+    botocore.session.create_loader = functools.lru_cache(maxsize=None)(botocore.loaders.create_loader)
+    yield
+    botocore.session.create_loader = original
+
+
+@pytest.fixture(scope="session")
+def emulator_url(tmp_path_factory):
+    state_file = tmp_path_factory.mktemp("emulator") / "state.json"
+    state = emulator.start(state_file)
+    yield state["url"]
+    emulator.stop(state_file)
+
+
+@pytest.fixture
+def run_module(emulator_url, capsys):
+    """``run_module(name, args, check_mode=False, diff=False)`` -> the module's result, parsed."""
+
+    def run(module_name, args, check_mode=False, diff=False):
+        module = importlib.import_module(f"ansible_collections.payments.aws_platform.plugins.modules.{module_name}")
+        module_args = {
+            **args,
+            "endpoint_url": emulator_url,
+            "region": REGION,
+            "access_key": CREDENTIALS["aws_access_key_id"],
+            "secret_key": CREDENTIALS["aws_secret_access_key"],
+            "_ansible_check_mode": check_mode,
+            "_ansible_diff": diff,
+        }
+        capsys.readouterr()
+        with patch_module_args(module_args), pytest.raises(SystemExit):
+            module.main()
+        result = json.loads(capsys.readouterr().out)
+        result.setdefault("failed", False)
+        return result
+
+    return run
+
+
+@pytest.fixture
+def ec2(emulator_url):
+    return boto3.client("ec2", endpoint_url=emulator_url, region_name=REGION, **CREDENTIALS)
+
+
+@dataclass
+class Vpc:
+    vpc_id: str
+    route_table_id: str
+
+
+@pytest.fixture
+def vpc(ec2):
+    """A fresh VPC with one route table; nothing is shared between tests."""
+    vpc_id = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    route_table_id = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    return Vpc(vpc_id=vpc_id, route_table_id=route_table_id)
+
+
+@pytest.fixture
+def unique_name(request):
+    """A name no other test (or earlier run against the same emulator) uses."""
+    return f"{request.node.name[:40]}-{uuid.uuid4().hex[:8]}"
