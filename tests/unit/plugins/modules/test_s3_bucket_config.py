@@ -1,0 +1,412 @@
+"""payments.aws_platform.s3_bucket_config against the emulator."""
+
+import json
+import uuid
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+MODULE = "s3_bucket_config"
+ACCOUNT = "123456789012"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def aws(service, emulator_url, **credentials):
+    return boto3.client(service, endpoint_url=emulator_url, region_name="us-east-1", **(credentials or CREDENTIALS))
+
+
+@pytest.fixture
+def s3(emulator_url):
+    return aws("s3", emulator_url)
+
+
+@pytest.fixture(scope="module")
+def key_arn(emulator_url):
+    return aws("kms", emulator_url).create_key()["KeyMetadata"]["Arn"]
+
+
+@pytest.fixture
+def name():
+    """Bucket names are global, lower-case and short: not the test's node name."""
+    return f"test-bucket-{uuid.uuid4().hex[:16]}"
+
+
+def deny_insecure_transport(bucket):
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+def full_args(name, key_arn):
+    return {
+        "name": name,
+        "versioning": True,
+        "encryption": {"sse_algorithm": "aws:kms", "kms_key_id": key_arn, "bucket_key_enabled": True},
+        "public_access_block": {
+            "block_public_acls": True,
+            "ignore_public_acls": True,
+            "block_public_policy": True,
+            "restrict_public_buckets": True,
+        },
+        "object_ownership": "BucketOwnerEnforced",
+        "policy": deny_insecure_transport(name),
+        "lifecycle_rules": [
+            {
+                "id": "archive-current-versions",
+                "transitions": [
+                    {"days": 30, "storage_class": "GLACIER"},
+                    {"days": 120, "storage_class": "DEEP_ARCHIVE"},
+                ],
+            },
+            {
+                "id": "expire-noncurrent-versions",
+                "noncurrent_version_transitions": [{"noncurrent_days": 30, "storage_class": "GLACIER"}],
+                "noncurrent_version_expiration_days": 90,
+            },
+            {"id": "abort-incomplete-uploads", "abort_incomplete_multipart_upload_days": 7},
+        ],
+        "tags": {"Project": "payments", "Stack": "payments-dev"},
+    }
+
+
+def exists(s3, name):
+    try:
+        s3.head_bucket(Bucket=name)
+    except ClientError:
+        return False
+    return True
+
+
+def lifecycle_ids(s3, name):
+    return sorted(rule["ID"] for rule in s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"])
+
+
+def test_check_mode_on_a_missing_bucket_plans_everything_and_writes_nothing(run_module, s3, name, key_arn):
+    result = run_module(MODULE, full_args(name, key_arn), check_mode=True, diff=True)
+
+    assert result["changed"] is True
+    assert result["changes"] == [
+        "bucket",
+        "encryption",
+        "lifecycle_rules",
+        "object_ownership",
+        "policy",
+        "public_access_block",
+        "tags",
+        "versioning",
+    ]
+    assert result["diff"]["before"] == {}
+    assert result["diff"]["after"]["versioning"] == "Enabled"
+    assert result["diff"]["after"]["encryption"]["kms_key_id"] == key_arn
+    assert result["bucket"]["arn"] == f"arn:aws:s3:::{name}"
+    assert not exists(s3, name)
+
+
+def test_create_then_rerun_changes_nothing(run_module, s3, name, key_arn):
+    created = run_module(MODULE, full_args(name, key_arn))
+    again = run_module(MODULE, full_args(name, key_arn))
+    plan = run_module(MODULE, full_args(name, key_arn), check_mode=True, diff=True)
+
+    assert created["changed"] is True, created
+    assert again["changed"] is False
+    assert again["changes"] == []
+    assert plan["changed"] is False
+    assert plan["diff"]["before"] == plan["diff"]["after"]
+    assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] is None
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+    rule = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}
+    assert rule["BucketKeyEnabled"] is True
+    assert all(s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"].values())
+    assert s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "BucketOwnerEnforced"}
+    ]
+    assert json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])["Statement"][0]["Sid"] == "DenyInsecureTransport"
+    assert lifecycle_ids(s3, name) == [
+        "abort-incomplete-uploads",
+        "archive-current-versions",
+        "expire-noncurrent-versions",
+    ]
+    assert {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=name)["TagSet"]} == {
+        "Project": "payments",
+        "Stack": "payments-dev",
+    }
+    assert created["bucket"]["lifecycle_rules"][1]["transitions"][1] == {"days": 120, "storage_class": "DEEP_ARCHIVE"}
+
+
+def test_unset_settings_are_left_alone(run_module, s3, name, key_arn):
+    run_module(MODULE, full_args(name, key_arn))
+
+    result = run_module(MODULE, {"name": name})
+
+    assert result["changed"] is False
+    assert result["bucket"]["versioning"] == "Enabled"
+    assert len(result["bucket"]["lifecycle_rules"]) == 3
+    assert result["bucket"]["tags"] == {"Project": "payments", "Stack": "payments-dev"}
+
+
+def test_an_equivalent_policy_and_reordered_rules_are_no_change(run_module, name, key_arn):
+    args = full_args(name, key_arn)
+    run_module(MODULE, args)
+    statement = args["policy"]["Statement"][0]
+    reordered = dict(
+        args,
+        policy=json.dumps({"Statement": [dict(reversed(list(statement.items())))], "Version": "2012-10-17"}),
+        lifecycle_rules=list(reversed(args["lifecycle_rules"])),
+    )
+
+    assert run_module(MODULE, reordered)["changed"] is False
+
+
+def suspend_versioning(s3, name, key_arn):
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Suspended"})
+
+
+def change_encryption(s3, name, key_arn):
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
+        },
+    )
+
+
+def turn_a_public_access_block_off(s3, name, key_arn):
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": True,
+        },
+    )
+
+
+def change_policy(s3, name, key_arn):
+    policy = deny_insecure_transport(name)
+    policy["Statement"][0]["Action"] = "s3:GetObject"
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+
+
+def remove_a_lifecycle_rule(s3, name, key_arn):
+    rules = [
+        rule
+        for rule in s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]
+        if rule["ID"] != "abort-incomplete-uploads"
+    ]
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+
+
+def change_tags(s3, name, key_arn):
+    s3.put_bucket_tagging(
+        Bucket=name, Tagging={"TagSet": [{"Key": "Project", "Value": "other"}, {"Key": "x", "Value": "y"}]}
+    )
+
+
+def change_ownership(s3, name, key_arn):
+    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+
+
+def read_setting(s3, name, setting):
+    readers = {
+        "versioning": lambda: s3.get_bucket_versioning(Bucket=name).get("Status"),
+        "encryption": lambda: s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"],
+        "public_access_block": lambda: s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"],
+        "policy": lambda: json.loads(s3.get_bucket_policy(Bucket=name)["Policy"]),
+        "lifecycle_rules": lambda: lifecycle_ids(s3, name),
+        "tags": lambda: {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=name)["TagSet"]},
+        "object_ownership": lambda: s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"],
+    }
+    return readers[setting]()
+
+
+@pytest.mark.parametrize(
+    ("drift", "setting"),
+    [
+        (suspend_versioning, "versioning"),
+        (change_encryption, "encryption"),
+        (turn_a_public_access_block_off, "public_access_block"),
+        (change_policy, "policy"),
+        (remove_a_lifecycle_rule, "lifecycle_rules"),
+        (change_tags, "tags"),
+        (change_ownership, "object_ownership"),
+    ],
+)
+def test_drift_is_planned_without_writing_then_corrected(run_module, s3, name, key_arn, drift, setting):
+    args = full_args(name, key_arn)
+    run_module(MODULE, args)
+    converged = read_setting(s3, name, setting)
+    drift(s3, name, key_arn)
+    drifted = read_setting(s3, name, setting)
+
+    plan = run_module(MODULE, args, check_mode=True, diff=True)
+    after_plan = read_setting(s3, name, setting)
+    fixed = run_module(MODULE, args)
+    again = run_module(MODULE, args)
+
+    assert drifted != converged
+    assert plan["changed"] is True
+    assert plan["changes"] == [setting]
+    assert plan["diff"]["before"][setting] != plan["diff"]["after"][setting]
+    assert after_plan == drifted
+    assert fixed["changed"] is True
+    assert fixed["changes"] == [setting]
+    assert read_setting(s3, name, setting) == converged
+    assert again["changed"] is False
+
+
+@pytest.mark.parametrize(("purge", "expected"), [(True, {"new": "2"}), (False, {"old": "1", "new": "2"})])
+def test_tags_are_replaced_or_merged(run_module, name, purge, expected):
+    run_module(MODULE, {"name": name, "tags": {"old": "1"}})
+
+    result = run_module(MODULE, {"name": name, "tags": {"new": "2"}, "purge_tags": purge})
+
+    assert result["changed"] is True
+    assert result["bucket"]["tags"] == expected
+
+
+def test_versioning_false_suspends_a_versioned_bucket_and_leaves_a_new_one(run_module, s3, name):
+    created = run_module(MODULE, {"name": name, "versioning": False})
+    run_module(MODULE, {"name": name, "versioning": True})
+    suspended = run_module(MODULE, {"name": name, "versioning": False})
+
+    assert created["changes"] == ["bucket"]
+    assert suspended["changes"] == ["versioning"]
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Suspended"
+
+
+def test_an_empty_policy_deletes_the_policy(run_module, s3, name):
+    run_module(MODULE, {"name": name, "policy": deny_insecure_transport(name)})
+
+    result = run_module(MODULE, {"name": name, "policy": ""})
+
+    assert result["changes"] == ["policy"]
+    with pytest.raises(ClientError, match="NoSuchBucketPolicy"):
+        s3.get_bucket_policy(Bucket=name)
+
+
+def test_an_empty_rule_list_deletes_the_lifecycle(run_module, s3, name, key_arn):
+    run_module(MODULE, full_args(name, key_arn))
+
+    result = run_module(MODULE, {"name": name, "lifecycle_rules": []})
+
+    assert result["changes"] == ["lifecycle_rules"]
+    with pytest.raises(ClientError, match="NoSuchLifecycleConfiguration"):
+        s3.get_bucket_lifecycle_configuration(Bucket=name)
+
+
+def put_versions(s3, name):
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=name, Key="a", Body=b"1")
+    s3.put_object(Bucket=name, Key="a", Body=b"2")
+    s3.delete_object(Bucket=name, Key="a")  # a delete marker over two versions
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_absent_refuses_a_non_empty_bucket_without_force(run_module, s3, name, check_mode):
+    run_module(MODULE, {"name": name})
+    put_versions(s3, name)
+
+    result = run_module(MODULE, {"name": name, "state": "absent"}, check_mode=check_mode)
+
+    assert result["failed"] is True
+    assert "force" in result["msg"]
+    assert exists(s3, name)
+
+
+def test_absent_with_force_plans_then_empties_and_deletes(run_module, s3, name):
+    run_module(MODULE, {"name": name})
+    put_versions(s3, name)
+    args = {"name": name, "state": "absent", "force": True}
+
+    plan = run_module(MODULE, args, check_mode=True, diff=True)
+    versions_after_plan = s3.list_object_versions(Bucket=name)
+    deleted = run_module(MODULE, args)
+    again = run_module(MODULE, args)
+
+    assert plan["changed"] is True
+    assert plan["diff"]["after"] == {}
+    assert len(versions_after_plan["Versions"]) == 2
+    assert len(versions_after_plan["DeleteMarkers"]) == 1
+    assert deleted["changed"] is True
+    assert not exists(s3, name)
+    assert again["changed"] is False
+
+
+def test_force_deletes_a_bucket_whose_policy_denies_the_deletes(run_module, s3, name):
+    run_module(MODULE, {"name": name})
+    put_versions(s3, name)
+    run_module(MODULE, {"name": name, "policy": deny_insecure_transport(name)})
+
+    result = run_module(MODULE, {"name": name, "state": "absent", "force": True})
+
+    assert result["changed"] is True
+    assert not exists(s3, name)
+
+
+def test_an_empty_bucket_is_deleted_without_force(run_module, s3, name):
+    run_module(MODULE, {"name": name})
+
+    assert run_module(MODULE, {"name": name, "state": "absent"})["changed"] is True
+    assert not exists(s3, name)
+
+
+@pytest.fixture
+def foreign_bucket(emulator_url, name):
+    """A bucket of that name made by another account."""
+    credentials = aws("sts", emulator_url).assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/other", RoleSessionName="other-account"
+    )["Credentials"]
+    other = aws(
+        "s3",
+        emulator_url,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    other.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_name_another_account_owns_is_a_clear_error(run_module, foreign_bucket, check_mode):
+    result = run_module(MODULE, {"name": foreign_bucket, "versioning": True}, check_mode=check_mode)
+
+    assert result["failed"] is True
+    assert "another AWS account" in result["msg"]
+
+
+def test_absent_leaves_another_accounts_bucket_alone(run_module, s3, foreign_bucket):
+    result = run_module(MODULE, {"name": foreign_bucket, "state": "absent", "force": True})
+
+    assert result["changed"] is False
+    assert exists(s3, foreign_bucket)
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ([{"id": "a", "expiration_days": 1}, {"id": "a", "expiration_days": 2}], "must be unique"),
+        ([{"id": "a", "prefix": "x/"}], "has no action"),
+        ([{"id": "a", "transitions": [{"days": 0, "storage_class": "GLACIER"}]}], "at least 1"),
+    ],
+)
+def test_bad_lifecycle_rules_fail_before_any_call(run_module, s3, name, rules, message):
+    result = run_module(MODULE, {"name": name, "lifecycle_rules": rules})
+
+    assert result["failed"] is True
+    assert message in result["msg"]
+    assert "lifecycle_rules" in result["msg"]
+    assert not exists(s3, name)
