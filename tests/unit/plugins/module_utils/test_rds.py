@@ -1,0 +1,232 @@
+"""Window maths and normalisation in plugins/module_utils/rds.py (pure functions, no emulator)."""
+
+import pytest
+
+from ansible_collections.payments.aws_platform.plugins.module_utils import rds
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ("03:00-04:00", (180, 60)),
+        ("00:00-00:30", (0, 30)),
+        ("23:30-00:30", (1410, 60)),  # over midnight
+        ("22:00-02:00", (1320, 240)),
+        ("12:15-12:45", (735, 30)),
+        (" 03:00-04:00 ", (180, 60)),
+    ],
+)
+def test_backup_window_is_parsed_to_start_and_length(window, expected):
+    assert rds.parse_backup_window(window) == expected
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        "3:00-4:00",
+        "03:00-24:00",
+        "03:60-04:00",
+        "03:00/04:00",
+        "sun:03:00-sun:04:00",
+        "",
+        None,
+        300,
+        "03:00-03:29",
+        "03:00-03:00",
+    ],
+)
+def test_bad_backup_windows_are_refused(window):
+    with pytest.raises(rds.WindowError):
+        rds.parse_backup_window(window)
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ("mon:00:00-mon:00:30", (0, 30)),
+        ("sun:05:00-sun:06:00", (6 * 1440 + 300, 60)),
+        ("Sun:05:00-Sun:06:00", (6 * 1440 + 300, 60)),  # any case
+        ("SAT:23:00-SUN:01:00", (5 * 1440 + 1380, 120)),
+        ("sun:23:30-mon:00:30", (6 * 1440 + 1410, 60)),  # over the end of the week
+        ("wed:10:00-thu:10:00", (2 * 1440 + 600, 1440)),
+    ],
+)
+def test_maintenance_window_is_parsed_to_start_and_length(window, expected):
+    assert rds.parse_maintenance_window(window) == expected
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        "sun:05:00-06:00",
+        "sun05:00-sun:06:00",
+        "xyz:05:00-sun:06:00",
+        "sun:25:00-sun:26:00",
+        "sun:05:00-sun:05:15",
+        "",
+        None,
+    ],
+)
+def test_bad_maintenance_windows_are_refused(window):
+    with pytest.raises(rds.WindowError):
+        rds.parse_maintenance_window(window)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "circle", "gap"),
+    [
+        ((0, 60), (60, 60), 10080, 0),  # touching: half-open, no overlap
+        ((0, 60), (59, 60), 10080, -1),
+        ((0, 60), (90, 60), 10080, 30),
+        ((90, 60), (0, 60), 10080, 30),  # symmetric
+        ((10050, 60), (20, 30), 10080, -1),  # wraps over the end and overlaps
+        ((10050, 30), (30, 30), 10080, 30),  # wraps and leaves 30 minutes
+        ((1380, 120), (60, 60), 1440, 0),  # a day circle
+        ((0, 30), (5000, 30), 10080, 4970),  # the nearer side counts
+    ],
+)
+def test_interval_gap(first, second, circle, gap):
+    assert rds.interval_gap(first, second, circle) == gap
+
+
+@pytest.mark.parametrize(
+    ("backup", "maintenance", "gap"),
+    [
+        ("03:00-04:00", "sun:05:00-sun:06:00", 60),  # the stack's pair
+        ("03:00-04:00", "sun:04:00-sun:05:00", 0),  # touching (AWS refuses it)
+        ("03:00-04:00", "sun:03:30-sun:04:30", -1),
+        ("03:00-04:00", "sun:02:00-sun:03:00", 0),  # touching from before
+        ("03:00-04:00", "wed:01:00-wed:02:30", 30),  # any day counts: the backup runs daily
+        ("23:30-00:30", "mon:00:15-mon:01:00", -1),  # over midnight
+        ("23:30-00:30", "mon:01:00-mon:02:00", 30),
+        ("23:00-23:30", "sun:23:45-mon:00:30", 15),  # over the end of the week
+        ("00:00-00:30", "sun:23:00-sun:23:30", 30),  # Monday 00:00 is 30 min after Sunday 23:30
+        ("12:00-13:00", "mon:00:00-mon:06:00", 360),
+    ],
+)
+def test_backup_maintenance_gap(backup, maintenance, gap):
+    assert rds.backup_maintenance_gap(backup, maintenance) == gap
+
+
+@pytest.mark.parametrize(
+    ("backup", "maintenance", "gap_minutes", "expected"),
+    [
+        ("03:00-04:00", "sun:05:00-sun:06:00", 30, None),
+        ("03:00-04:00", "sun:05:00-sun:06:00", 60, None),
+        ("03:00-04:00", "sun:05:00-sun:06:00", 61, "only 60 minutes"),
+        ("03:00-04:00", "Sun:04:00-Sun:05:00", 30, "only 0 minutes"),
+        ("03:00-04:00", "sun:04:00-sun:05:00", 0, None),
+        ("03:00-04:00", "sun:03:30-sun:04:30", 0, "overlaps"),
+        ("23:30-00:30", "tue:00:00-tue:01:00", 30, "overlaps"),
+        ("bad", "sun:05:00-sun:06:00", 30, "must be hh24:mi-hh24:mi"),
+        ("03:00-04:00", "bad", 30, "must be ddd:hh24:mi-ddd:hh24:mi"),
+        ("03:00-04:00", "sun:05:00-sun:06:00", -1, "whole number"),
+    ],
+)
+def test_window_conflicts(backup, maintenance, gap_minutes, expected):
+    problems = rds.window_conflicts(backup, maintenance, gap_minutes)
+
+    if expected is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1
+        assert expected in problems[0]
+
+
+def test_window_conflicts_name_the_windows_and_report_both_bad_formats():
+    problems = rds.window_conflicts(
+        "x", "y", 30, backup_name="rds_kms_backup_window", maintenance_name="rds_kms_maintenance_window"
+    )
+
+    assert len(problems) == 2
+    assert problems[0].startswith("rds_kms_backup_window ")
+    assert problems[1].startswith("rds_kms_maintenance_window ")
+
+
+def test_a_conflict_names_both_windows():
+    (problem,) = rds.window_conflicts("03:00-04:00", "sun:03:00-sun:04:00", 30, backup_name="B", maintenance_name="M")
+
+    assert problem.startswith("B 03:00-04:00")
+    assert "M sun:03:00-sun:04:00" in problem
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [("Sun:05:00-Sun:06:00", "sun:05:00-sun:06:00"), ("sun:05:00-sun:06:00", "sun:05:00-sun:06:00"), (None, None)],
+)
+def test_maintenance_window_case_is_normalised(window, expected):
+    assert rds.normalize_maintenance_window(window) == expected
+
+
+@pytest.mark.parametrize(
+    ("version", "major"),
+    [("17", "17"), ("17.4", "17"), ("17.4-R1", "17"), ("16.8", "16"), ("9.6.24", "9.6"), ("10.21", "10")],
+)
+def test_engine_major(version, major):
+    assert rds.engine_major(version) == major
+
+
+@pytest.mark.parametrize(
+    ("wanted", "current", "change"),
+    [
+        ("17", "17", None),
+        ("17", "17.4", None),  # a major matches any of its minors
+        ("17.4", "17.4", None),
+        ("17.5", "17.4", "minor-upgrade"),
+        ("17.10", "17.9", "minor-upgrade"),  # numeric, not string, order
+        ("17.4", "17.5", "downgrade"),
+        ("18", "17.4", "major-upgrade"),
+        ("18.1", "17.4", "major-upgrade"),
+        ("16", "17.4", "major-downgrade"),
+        ("16.8", "17.4", "major-downgrade"),
+        (None, "17.4", None),
+        ("17", None, None),
+    ],
+)
+def test_engine_version_change(wanted, current, change):
+    assert rds.engine_version_change(wanted, current) == change
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "same"),
+    [
+        ("arn:aws:kms:us-east-1:123456789012:key/abc", "abc", True),
+        ("abc", "arn:aws:kms:us-east-1:123456789012:key/abc", True),
+        ("arn:aws:kms:us-east-1:123456789012:key/abc", "arn:aws:kms:us-east-1:123456789012:key/def", False),
+        ("abc", "def", False),
+        (None, "abc", False),
+    ],
+)
+def test_same_kms_key(left, right, same):
+    assert rds.same_kms_key(left, right) is same
+
+
+def test_pending_changes_stand_for_the_future_state():
+    instance = {
+        "DBInstanceClass": "db.t3.micro",
+        "BackupRetentionPeriod": 3,
+        "MultiAZ": False,
+        "Endpoint": {"Address": "x", "Port": 5432},
+        "EnabledCloudwatchLogsExports": ["postgresql"],
+        "PendingModifiedValues": {
+            "DBInstanceClass": "db.t3.small",
+            "MultiAZ": True,
+            "Port": 5433,
+            "PendingCloudwatchLogsExports": {"LogTypesToEnable": ["upgrade"], "LogTypesToDisable": ["postgresql"]},
+        },
+    }
+
+    future = rds.with_pending_changes(instance)
+
+    assert future["DBInstanceClass"] == "db.t3.small"
+    assert future["MultiAZ"] is True
+    assert future["BackupRetentionPeriod"] == 3
+    assert future["Endpoint"] == {"Address": "x", "Port": 5433}
+    assert future["EnabledCloudwatchLogsExports"] == ["upgrade"]
+    assert instance["DBInstanceClass"] == "db.t3.micro"  # the answer itself is left alone
+
+
+def test_no_pending_changes_is_the_instance_itself():
+    instance = {"DBInstanceClass": "db.t3.micro", "PendingModifiedValues": {}}
+
+    assert rds.with_pending_changes(instance) == instance
