@@ -9,10 +9,10 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from conftest import log_lines
-from conftest import make_event
-from conftest import parse
-from conftest import scan_items
+from payment_events import log_lines
+from payment_events import make_event
+from payment_events import parse
+from payment_events import scan_items
 from payment_handler import app
 from payment_handler.settings import DEFAULT_RETENTION_DAYS
 from payment_handler.validation import MAX_BODY_BYTES

@@ -12,7 +12,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from conftest import LAMBDA_DIR
+from payment_events import LAMBDA_DIR
 
 BUILD_SCRIPT = LAMBDA_DIR / "build.py"
 

@@ -7,9 +7,9 @@ import logging
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import log_lines
-from conftest import make_event
-from conftest import parse
+from payment_events import log_lines
+from payment_events import make_event
+from payment_events import parse
 from payment_handler import app
 from payment_handler.repository import TransactionRepository
 

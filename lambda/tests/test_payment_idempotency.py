@@ -6,9 +6,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import make_event
-from conftest import parse
-from conftest import scan_items
+from payment_events import make_event
+from payment_events import parse
+from payment_events import scan_items
 from payment_handler import app
 from payment_handler.repository import IDEMPOTENCY_TTL_SECONDS
 from payment_handler.repository import TransactionRepository
