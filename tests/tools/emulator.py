@@ -90,10 +90,14 @@ def start(state_file: Path, timeout: float = DEFAULT_START_TIMEOUT, log_file: Pa
     url = f"http://{LOOPBACK}:{port}"
     log_path = log_file or state_file.with_suffix(".log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    # AWS managed IAM policies exist in every account, so the emulator loads them too (moto does not by
+    # default): roles attach AmazonAPIGatewayPushToCloudWatchLogs and the like as they would on AWS.
+    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     with open(log_path, "ab") as log:
         # A session of its own, so stop() can end the server and anything it forked.
         process = subprocess.Popen(
             server_command(port),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
