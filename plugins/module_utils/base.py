@@ -3,8 +3,9 @@
 """The layer every module of this collection shares: one client factory with one retry policy,
 tag helpers, policy comparison and the check-mode/diff result shape.
 
-Modules stay thin: they build an argument spec, read the current state through small functions in
-a service file (``ec2.py``...) and call ``exit_with`` once.
+Modules stay thin: they build an argument spec, hand their ``ensure_present`` / ``ensure_absent`` to
+``run_by_state``, read the current state through small functions in a service file (``ec2.py``...) and
+call ``exit_with`` once.
 """
 
 from __future__ import absolute_import
@@ -12,6 +13,12 @@ from __future__ import division
 from __future__ import print_function
 
 import json
+
+try:
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
@@ -139,3 +146,13 @@ def exit_with(module, changed, before, after, **result):
     if module._diff:
         result["diff"] = {"before": before or {}, "after": after or {}}
     module.exit_json(changed=changed, **result)
+
+
+def run_by_state(module, service, handlers, failure_message, *extra):
+    """Call ``handlers[state](module, client, *extra)`` with this layer's retrying client; an AWS error
+    becomes ``fail_json_aws`` here, once, for every module."""
+    aws_client = client(module, service)
+    try:
+        handlers[module.params["state"]](module, aws_client, *extra)
+    except (BotoCoreError, ClientError) as e:
+        module.fail_json_aws(e, msg=failure_message)

@@ -103,11 +103,6 @@ diff:
   type: dict
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
 
 try:
     from cryptography import x509
@@ -121,8 +116,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import acm
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import apply_tag_changes
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import client
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tag_changes
 
 
@@ -253,14 +248,12 @@ def ensure_absent(module, acm_client):
 
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    acm_client = client(module, "acm")
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, acm_client)
-        else:
-            ensure_absent(module, acm_client)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage the certificate of {module.params['domain_name']}")
+    run_by_state(
+        module,
+        "acm",
+        {"present": ensure_present, "absent": ensure_absent},
+        f"Failed to manage the certificate of {module.params['domain_name']}",
+    )
 
 
 if __name__ == "__main__":

@@ -419,7 +419,6 @@ diff:
 import json
 
 try:
-    from botocore.exceptions import BotoCoreError
     from botocore.exceptions import ClientError
 except ImportError:
     pass  # Handled by AnsibleAWSModule
@@ -429,8 +428,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import apigateway as apigw
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import apply_tag_changes
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import client
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tag_changes
 
 METHOD_SETTING_PATHS = {
@@ -1326,14 +1325,12 @@ def ensure_absent(module, apigw_client):
 
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    apigw_client = client(module, "apigateway")
-    try:
-        if module.params["state"] == "present":
-            Converger(module, apigw_client).run()
-        else:
-            ensure_absent(module, apigw_client)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage REST API {module.params['name']}")
+    run_by_state(
+        module,
+        "apigateway",
+        {"present": lambda module, apigw_client: Converger(module, apigw_client).run(), "absent": ensure_absent},
+        f"Failed to manage REST API {module.params['name']}",
+    )
 
 
 if __name__ == "__main__":

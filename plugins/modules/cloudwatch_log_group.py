@@ -100,19 +100,14 @@ diff:
   type: dict
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import logs
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import apply_tag_changes
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import client
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tag_changes
 
 # The fields that say what a log group is; the rest (storedBytes, metricFilterCount...) only say how full it is.
@@ -204,14 +199,12 @@ def ensure_absent(module, logs_client):
 
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    logs_client = client(module, "logs")
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, logs_client)
-        else:
-            ensure_absent(module, logs_client)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage log group {module.params['name']}")
+    run_by_state(
+        module,
+        "logs",
+        {"present": ensure_present, "absent": ensure_absent},
+        f"Failed to manage log group {module.params['name']}",
+    )
 
 
 if __name__ == "__main__":

@@ -305,6 +305,7 @@ from ansible_collections.payments.aws_platform.plugins.module_utils import dynam
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import apply_tag_changes
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import client
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tag_changes
 
 INDEX_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
@@ -615,15 +616,13 @@ def ensure_absent(module, dynamodb_client, kms_keys):
 
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), required_if=REQUIRED_IF, supports_check_mode=True)
-    dynamodb_client = client(module, "dynamodb")
-    kms_keys = KmsKeys(module)
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, dynamodb_client, kms_keys)
-        else:
-            ensure_absent(module, dynamodb_client, kms_keys)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage DynamoDB table {module.params['name']}")
+    run_by_state(
+        module,
+        "dynamodb",
+        {"present": ensure_present, "absent": ensure_absent},
+        f"Failed to manage DynamoDB table {module.params['name']}",
+        KmsKeys(module),
+    )
 
 
 if __name__ == "__main__":

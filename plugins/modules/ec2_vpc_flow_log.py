@@ -189,7 +189,6 @@ diff:
 """
 
 try:
-    from botocore.exceptions import BotoCoreError
     from botocore.exceptions import ClientError
 except ImportError:
     pass  # Handled by AnsibleAWSModule
@@ -199,8 +198,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import ec2
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import apply_tag_changes
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import client
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tag_changes
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_dict
 
@@ -373,14 +372,12 @@ def main():
         required_if=[("state", "present", ["log_group_name", "deliver_logs_permission_arn"])],
         supports_check_mode=True,
     )
-    ec2_client = client(module, "ec2")
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, ec2_client)
-        else:
-            ensure_absent(module, ec2_client)
-    except (ClientError, BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage the flow log of {module.params['resource_id']}")
+    run_by_state(
+        module,
+        "ec2",
+        {"present": ensure_present, "absent": ensure_absent},
+        f"Failed to manage the flow log of {module.params['resource_id']}",
+    )
 
 
 if __name__ == "__main__":

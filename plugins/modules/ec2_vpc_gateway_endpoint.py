@@ -168,7 +168,6 @@ diff:
 import json
 
 try:
-    from botocore.exceptions import BotoCoreError
     from botocore.exceptions import ClientError
 except ImportError:
     pass  # Handled by AnsibleAWSModule
@@ -178,10 +177,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import ec2
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import apply_tag_changes
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import client
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import load_policy
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import policies_equal
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tag_changes
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_dict
 
@@ -399,16 +398,12 @@ def ensure_absent(module, ec2_client):
 
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    ec2_client = client(module, "ec2")
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, ec2_client)
-        else:
-            ensure_absent(module, ec2_client)
-    except (ClientError, BotoCoreError) as e:
-        module.fail_json_aws(
-            e, msg=f"Failed to manage the {module.params['service']} gateway endpoint of {module.params['vpc_id']}"
-        )
+    run_by_state(
+        module,
+        "ec2",
+        {"present": ensure_present, "absent": ensure_absent},
+        f"Failed to manage the {module.params['service']} gateway endpoint of {module.params['vpc_id']}",
+    )
 
 
 if __name__ == "__main__":

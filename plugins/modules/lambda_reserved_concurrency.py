@@ -89,7 +89,6 @@ diff:
 """
 
 try:
-    from botocore.exceptions import BotoCoreError
     from botocore.exceptions import ClientError
 except ImportError:
     pass  # Handled by AnsibleAWSModule
@@ -98,8 +97,8 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import awslambda
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import client
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
 
 
 def argument_spec():
@@ -191,14 +190,12 @@ def main():
     wanted = module.params["reserved_concurrent_executions"]
     if wanted is not None and wanted < 0:
         module.fail_json(msg=f"reserved_concurrent_executions must be 0 or more (got {wanted})")
-    lambda_client = client(module, "lambda")
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, lambda_client)
-        else:
-            ensure_absent(module, lambda_client)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage the reserved concurrency of {module.params['name']}")
+    run_by_state(
+        module,
+        "lambda",
+        {"present": ensure_present, "absent": ensure_absent},
+        f"Failed to manage the reserved concurrency of {module.params['name']}",
+    )
 
 
 if __name__ == "__main__":

@@ -271,8 +271,6 @@ import datetime
 import re
 
 try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
     from botocore.exceptions import WaiterError
 except ImportError:
     pass  # Handled by AnsibleAWSModule
@@ -282,8 +280,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import rds
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import apply_tag_changes
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import client
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tag_changes
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_dict
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_list
@@ -836,14 +834,12 @@ def main():
         problems = input_problems(module.params)
         if problems:
             module.fail_json(msg="; ".join(problems))
-    rds_client = client(module, "rds")
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, rds_client)
-        else:
-            ensure_absent(module, rds_client)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage DB instance {module.params['db_instance_identifier']}")
+    run_by_state(
+        module,
+        "rds",
+        {"present": ensure_present, "absent": ensure_absent},
+        f"Failed to manage DB instance {module.params['db_instance_identifier']}",
+    )
 
 
 if __name__ == "__main__":

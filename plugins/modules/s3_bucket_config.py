@@ -276,20 +276,14 @@ diff:
 
 import json
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import s3
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import apply_tag_changes
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import client
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import load_policy
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import policies_equal
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tag_changes
 
 STORAGE_CLASSES = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"]
@@ -561,14 +555,12 @@ def ensure_absent(module, s3_client):
 
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    s3_client = client(module, "s3")
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, s3_client)
-        else:
-            ensure_absent(module, s3_client)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage bucket {module.params['name']}")
+    run_by_state(
+        module,
+        "s3",
+        {"present": ensure_present, "absent": ensure_absent},
+        f"Failed to manage bucket {module.params['name']}",
+    )
 
 
 if __name__ == "__main__":

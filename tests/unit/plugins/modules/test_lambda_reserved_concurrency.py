@@ -9,7 +9,7 @@ import zipfile
 import boto3
 import pytest
 
-from ansible_collections.payments.aws_platform.plugins.modules import lambda_reserved_concurrency
+from ansible_collections.payments.aws_platform.plugins.module_utils import base
 
 MODULE = "lambda_reserved_concurrency"
 TRUST = {
@@ -80,11 +80,11 @@ class FakeAccountSettings:
 @pytest.fixture
 def account(monkeypatch):
     """``account(limit, unreserved)`` makes the module see that GetAccountSettings answer."""
-    real_client = lambda_reserved_concurrency.client
+    real_client = base.client
 
     def fake(limit, unreserved):
         monkeypatch.setattr(
-            lambda_reserved_concurrency,
+            base,
             "client",
             lambda module, service: FakeAccountSettings(real_client(module, service), limit, unreserved),
         )
