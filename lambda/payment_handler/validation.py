@@ -72,11 +72,11 @@ def check_content_type(headers: dict[str, str]) -> None:
     value = headers.get("content-type")
     if value is None or not value.strip():
         return
-    media_type, _, params = value.partition(";")
+    media_type, _sep, params = value.partition(";")
     if media_type.strip().lower() not in _JSON_MEDIA_TYPES:
         raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json")
     for param in params.split(";"):
-        name, _, param_value = param.partition("=")
+        name, _sep, param_value = param.partition("=")
         if name.strip().lower() == "charset" and param_value.strip().strip('"').lower() not in ("utf-8", "utf8"):
             raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "the only charset accepted is utf-8")
 

@@ -15,7 +15,10 @@ import binascii
 import hashlib
 import re
 
-from botocore.exceptions import ClientError
+try:  # noqa: SIM105
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import paginate
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_dict

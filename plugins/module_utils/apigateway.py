@@ -24,7 +24,11 @@ import hashlib
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from botocore.exceptions import ClientError
+
+try:  # noqa: SIM105
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
 
 # A deployment made by these modules says which spec it deploys: "<prefix><sha256 of the spec>".
 SPEC_HASH_PREFIX = "spec-sha256:"

@@ -16,7 +16,11 @@ import base64
 import hashlib
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from botocore.exceptions import ClientError
+
+try:  # noqa: SIM105
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
 
 # AWS keeps this many concurrent executions unreserved in every account and region.
 MIN_UNRESERVED_CONCURRENCY = 100

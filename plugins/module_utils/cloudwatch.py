@@ -13,7 +13,10 @@ from __future__ import print_function
 
 import json
 
-from botocore.exceptions import ClientError
+try:  # noqa: SIM105
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
 
 # GetDashboard / DeleteDashboards answer a missing dashboard with one of these, depending on protocol.
 DASHBOARD_NOT_FOUND = ("ResourceNotFound", "ResourceNotFoundException", "DashboardNotFoundError")

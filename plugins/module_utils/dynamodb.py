@@ -22,9 +22,12 @@ from __future__ import print_function
 import copy
 import re
 
-from botocore.exceptions import ClientError
-from botocore.waiter import WaiterModel
-from botocore.waiter import create_waiter_with_client
+try:
+    from botocore.exceptions import ClientError
+    from botocore.waiter import WaiterModel
+    from botocore.waiter import create_waiter_with_client
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import paginate
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_dict
@@ -48,36 +51,34 @@ WAIT_DELAY = 5
 
 # A waiter for "the table and every one of its global secondary indexes are ACTIVE": botocore's own
 # table_exists waiter looks at the table only, and an index still CREATING blocks the next index change.
-_WAITERS = WaiterModel(
-    {
-        "version": 2,
-        "waiters": {
-            "TableAndIndexesActive": {
-                "operation": "DescribeTable",
-                "delay": WAIT_DELAY,
-                "maxAttempts": 120,
-                "acceptors": [
-                    {
-                        "state": "success",
-                        "matcher": "path",
-                        "argument": "Table.TableStatus == 'ACTIVE' && "
-                        "length(Table.GlobalSecondaryIndexes[?IndexStatus != 'ACTIVE'] || `[]`) == `0`",
-                        "expected": True,
-                    },
-                    {
-                        "state": "failure",
-                        "matcher": "path",
-                        "argument": "Table.TableStatus",
-                        "expected": "INACCESSIBLE_ENCRYPTION_CREDENTIALS",
-                    },
-                    {"state": "failure", "matcher": "path", "argument": "Table.TableStatus", "expected": "ARCHIVED"},
-                    # Just created: DescribeTable is eventually consistent.
-                    {"state": "retry", "matcher": "error", "expected": "ResourceNotFoundException"},
-                ],
-            }
-        },
-    }
-)
+_WAITERS = {
+    "version": 2,
+    "waiters": {
+        "TableAndIndexesActive": {
+            "operation": "DescribeTable",
+            "delay": WAIT_DELAY,
+            "maxAttempts": 120,
+            "acceptors": [
+                {
+                    "state": "success",
+                    "matcher": "path",
+                    "argument": "Table.TableStatus == 'ACTIVE' && "
+                    "length(Table.GlobalSecondaryIndexes[?IndexStatus != 'ACTIVE'] || `[]`) == `0`",
+                    "expected": True,
+                },
+                {
+                    "state": "failure",
+                    "matcher": "path",
+                    "argument": "Table.TableStatus",
+                    "expected": "INACCESSIBLE_ENCRYPTION_CREDENTIALS",
+                },
+                {"state": "failure", "matcher": "path", "argument": "Table.TableStatus", "expected": "ARCHIVED"},
+                # Just created: DescribeTable is eventually consistent.
+                {"state": "retry", "matcher": "error", "expected": "ResourceNotFoundException"},
+            ],
+        }
+    },
+}
 
 
 def _error_code(error):
@@ -165,7 +166,7 @@ def _max_attempts(timeout, delay):
 def wait_for_active(client, name, timeout, delay=WAIT_DELAY):
     """Wait, at most about ``timeout`` seconds, until the table and all its GSIs are ACTIVE
     (raises botocore's WaiterError when they are not by then)."""
-    waiter = create_waiter_with_client("TableAndIndexesActive", _WAITERS, client)
+    waiter = create_waiter_with_client("TableAndIndexesActive", WaiterModel(_WAITERS), client)
     waiter.wait(TableName=name, WaiterConfig={"Delay": delay, "MaxAttempts": _max_attempts(timeout, delay)})
 
 

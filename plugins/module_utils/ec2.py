@@ -14,7 +14,11 @@ import hashlib
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
-from botocore.exceptions import ClientError
+
+try:  # noqa: SIM105
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import paginate
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_list

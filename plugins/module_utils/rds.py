@@ -147,7 +147,7 @@ def normalize_backup_window(window):
 def engine_major(version):
     """The major of a PostgreSQL version: ``17`` for ``17``, ``17.4`` and ``17.4-R1``; ``9.6`` for
     ``9.6.24`` (before 10 the major had two parts)."""
-    parts = str(version).strip().split("-")[0].split(".")
+    parts = str(version).strip().split("-", maxsplit=1)[0].split(".")
     if parts[0].isdigit() and int(parts[0]) < 10 and len(parts) > 1:
         return ".".join(parts[:2])
     return parts[0]

@@ -9,7 +9,10 @@ from __future__ import print_function
 
 import datetime
 
-from botocore.exceptions import ClientError
+try:  # noqa: SIM105
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
 
 # service -> the operations (boto3 names) a verifier may call. Each is a read: nothing here creates,
 # changes or deletes anything, and an operation must also start with a read prefix (double guard).

@@ -10,7 +10,10 @@ from __future__ import absolute_import
 from __future__ import division
 from __future__ import print_function
 
-from botocore.exceptions import ClientError
+try:  # noqa: SIM105
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import paginate
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_dict

@@ -14,7 +14,11 @@ from __future__ import division
 from __future__ import print_function
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from botocore.exceptions import ClientError
+
+try:  # noqa: SIM105
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
 
 
 def web_acl_for_resource(client, resource_arn):

@@ -242,7 +242,9 @@ def ensure_absent(module, acm_client):
     before = certificate_view(acm_client, *found[0]) if found else {}
     changed = bool(found)
     if changed and not module.check_mode:
-        changed = any([acm.delete_certificate(acm_client, arn) for arn, _ in found])
+        # Every match is deleted (a list, not a generator: any() must not stop at the first).
+        deleted = [acm.delete_certificate(acm_client, arn) for arn, _tags in found]
+        changed = any(deleted)
     exit_with(module, changed, before, {}, certificate={})
 
 

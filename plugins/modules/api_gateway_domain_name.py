@@ -282,7 +282,7 @@ def ensure_present(module, apigw_client):
         )
     for warning in warnings:
         module.warn(warning)
-    _, _, after = current_state(apigw_client, params["domain_name"])
+    after = current_state(apigw_client, params["domain_name"])[2]
     exit_with(module, changed, before, after, domain_name=after)
 
 

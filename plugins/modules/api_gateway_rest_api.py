@@ -25,7 +25,7 @@ description:
   - A new deployment is made only when something the stage serves changed (or the stage's deployment is not
     the deployment of this spec); its description carries a hash of the spec, and the stage is pointed at it.
   - Tags are given at creation. Where C(TagResource) does not exist (the emulator answers 404), a later tag
-    change is reported in RV(warnings) and not applied.
+    change is reported as a warning and not applied.
   - Check mode reads everything and reports the real change without writing; C(--diff) shows the API's
     routes, models, validators, authorizers, gateway responses and stage before and after.
 author:
@@ -1007,7 +1007,7 @@ class Planner:
         apigw.delete_authorizer(self.client, self.api_id, self.state.authorizers[name]["id"])
 
     def create_resource(self, path):
-        parent_path, _, part = path.rpartition("/")
+        parent_path, _slash, part = path.rpartition("/")
         parent = self.state.resources[parent_path or "/"]
         self.state.resources[path] = apigw.create_resource(self.client, self.api_id, parent["id"], part)
 
@@ -1148,7 +1148,7 @@ def predicted_stage(stage_params, current, deployment_id, tags):
             "format": stage_params["access_log_format"],
         }
     settings = dict((after.get("methodSettings") or {}).get("*/*", {}))
-    for option, (field, _) in METHOD_SETTING_PATHS.items():
+    for option, (field, _path) in METHOD_SETTING_PATHS.items():
         if stage_params[option] is not None:
             settings[field] = stage_params[option]
     if settings:
@@ -1195,7 +1195,7 @@ class Converger:
             state = ApiState(self.client, api, spec)
             before = dict(state.view)
             actions = Planner(self.module, self.client, spec, state).plan()
-        self.changes.extend(description for description, _ in actions)
+        self.changes.extend(description for description, _action in actions)
 
         api_operations, tags_to_set, tags_to_remove = api_updates(self.module, api or {})
         if api is not None:
@@ -1242,10 +1242,10 @@ class Converger:
                 self.client, params["name"], params["description"], params["endpoint_type"], params["tags"]
             )
             state = ApiState(self.client, api, spec)
-            for _, action in Planner(self.module, self.client, spec, state).plan():
+            for _description, action in Planner(self.module, self.client, spec, state).plan():
                 action()
         else:
-            for _, action in actions:
+            for _description, action in actions:
                 action()
             if api_operations:
                 apigw.update_rest_api(self.client, api["id"], api_operations)

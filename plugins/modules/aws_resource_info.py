@@ -43,7 +43,7 @@ options:
     default: true
   missing_ok:
     description:
-      - When AWS answers that the resource does not exist, return O(found=false) instead of failing.
+      - When AWS answers that the resource does not exist, return RV(found=false) instead of failing.
     type: bool
     default: true
 extends_documentation_fragment:

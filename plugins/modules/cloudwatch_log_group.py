@@ -19,7 +19,7 @@ description:
   - Check mode reads everything and reports the real change without writing; C(--diff) shows the group
     before and after.
 author:
-  - Payments platform team
+  - Payments platform team (!UNKNOWN)
 options:
   name:
     description: The log group name.
@@ -178,14 +178,14 @@ def ensure_present(module, logs_client):
 
     if group is None:
         logs.create_log_group(logs_client, params["name"], params["kms_key_arn"], tags)
-        group, _ = current_state(logs_client, params["name"])
+        group = current_state(logs_client, params["name"])[0]
     else:
         logs.update_tags(logs_client, group, tags_to_set, tags_to_remove)
         if kms_key_arn is not None:
             logs.set_kms_key(logs_client, params["name"], kms_key_arn)
     if retention is not None:
         logs.put_retention(logs_client, params["name"], retention)
-    _, after = current_state(logs_client, params["name"])
+    after = current_state(logs_client, params["name"])[1]
     exit_with(module, changed, before, after, log_group=after)
 
 

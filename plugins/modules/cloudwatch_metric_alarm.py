@@ -431,7 +431,7 @@ def ensure_present(module, cw_client):
         if config_changed:
             cloudwatch.put_alarm(cw_client, wanted)
         cloudwatch.update_tags(cw_client, alarm["AlarmArn"], tags_to_set, tags_to_remove)
-    _, after = current_state(cw_client, params["name"])
+    after = current_state(cw_client, params["name"])[1]
     exit_with(module, changed, before, after, alarm=after)
 
 

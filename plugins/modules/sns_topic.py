@@ -274,7 +274,7 @@ def ensure_present(module, sns_client):
         sns.subscribe(sns_client, arn, protocol, endpoint)
     for item in to_remove:
         sns.unsubscribe(sns_client, item["subscription_arn"])
-    _, after = current_state(sns_client, params["name"])
+    after = current_state(sns_client, params["name"])[1]
     exit_with(module, changed, before, after, topic=after)
 
 

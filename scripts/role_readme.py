@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Write roles/<role>/README.md from the role's meta/argument_specs.yml (and meta/main.yml).
+
+    python scripts/role_readme.py            # (re)write every role's README
+    python scripts/role_readme.py --check    # exit 1 and name the READMEs that are out of date
+    python scripts/role_readme.py vpc lambda # only these roles
+
+The argument spec is the one source: inputs (name, type, default, choices, description, nested options),
+entry points and an example play come from it, so the README cannot drift from what the role validates.
+tests/unit/test_role_readmes.py fails when a README differs from what this script writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+ROLES = REPO / "roles"
+COLLECTION = "payments.aws_platform"
+# Options shown with their default in the example play, beside the required ones.
+EXAMPLE_OPTIONS = 3
+
+MARKUP = [
+    (re.compile(r"L\(([^)]+?),\s*([^)]+)\)"), r"[\1](\2)"),
+    (re.compile(r"U\(([^)]+)\)"), r"<\1>"),
+    (re.compile(r"I\(([^)]+)\)"), r"*\1*"),
+    (re.compile(r"B\(([^)]+)\)"), r"**\1**"),
+    (re.compile(r"\b(?:C|V|O|RV|M|E)\(([^)]+)\)"), r"`\1`"),
+]
+
+
+def markdown(text) -> str:
+    """Ansible doc markup (C(), V(), O(), I(), U(), L()...) as Markdown, on one line."""
+    if isinstance(text, list):
+        text = " ".join(str(part) for part in text)
+    text = " ".join(str(text or "").split())
+    for pattern, replacement in MARKUP:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def type_of(spec: dict) -> str:
+    kind = spec.get("type", "str")
+    return f"{kind} of {spec['elements']}" if kind == "list" and "elements" in spec else kind
+
+
+def default_of(spec: dict) -> str:
+    if spec.get("required"):
+        return "*required*"
+    if "default" not in spec or spec["default"] is None:
+        return ""
+    value = spec["default"]
+    return f"`{value}`" if isinstance(value, str) and value else f"`{json.dumps(value)}`"
+
+
+def option_rows(options: dict, prefix: str = "") -> list[str]:
+    rows = []
+    for name, spec in options.items():
+        description = markdown(spec.get("description", ""))
+        if spec.get("choices"):
+            description += " Choices: " + ", ".join(f"`{choice}`" for choice in spec["choices"]) + "."
+        if spec.get("no_log"):
+            description += " Not logged."
+        rows.append(f"| `{prefix}{name}` | {type_of(spec)} | {cell(default_of(spec))} | {cell(description.strip())} |")
+        if spec.get("options"):
+            rows.extend(option_rows(spec["options"], f"{prefix}{name}[]." if spec.get("type") == "list" else "."))
+    return rows
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    """Indents lists under their key, as the project's YAML does."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
+def example_value(spec: dict):
+    if "default" in spec and spec["default"] is not None:
+        return spec["default"]
+    if spec.get("choices"):
+        return spec["choices"][0]
+    return {"int": 1, "bool": True, "list": [], "dict": {}}.get(spec.get("type", "str"), "<value>")
+
+
+def example_play(role: str, options: dict) -> str:
+    chosen = {name: spec for name, spec in options.items() if spec.get("required")}
+    for name, spec in options.items():
+        if len(chosen) >= EXAMPLE_OPTIONS + sum(1 for s in options.values() if s.get("required")):
+            break
+        if name not in chosen and not name.endswith("_state") and not spec.get("no_log"):
+            chosen[name] = spec
+    role_entry: dict = {"role": f"{COLLECTION}.{role}"}
+    if chosen:
+        role_entry["vars"] = {name: example_value(spec) for name, spec in chosen.items()}
+    play = [
+        {
+            "name": f"Converge the {role} role of one environment",
+            "hosts": "payments",
+            "gather_facts": False,
+            "module_defaults": {
+                f"group/{COLLECTION}.aws": {
+                    "region": "{{ aws_region }}",
+                    "endpoint_url": "{{ aws_endpoint_url | default(omit) }}",
+                }
+            },
+            "roles": [role_entry],
+        }
+    ]
+    text = yaml.dump(play, Dumper=_IndentedDumper, sort_keys=False, default_flow_style=False, width=120)
+    return text.replace("'{{", '"{{').replace("}}'", '}}"').rstrip()
+
+
+def render(role: str) -> str:
+    role_dir = ROLES / role
+    specs = yaml.safe_load((role_dir / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    meta_file = role_dir / "meta" / "main.yml"
+    meta = yaml.safe_load(meta_file.read_text()) if meta_file.is_file() else {}
+    main = specs.get("main", {})
+    options = main.get("options", {}) or {}
+
+    lines = [
+        "<!-- Generated by scripts/role_readme.py from meta/argument_specs.yml: edit that file, then run"
+        " `python scripts/role_readme.py`. -->",
+        f"# {COLLECTION}.{role}",
+        "",
+        markdown(main.get("short_description") or meta.get("galaxy_info", {}).get("description", "")),
+        "",
+    ]
+    description = main.get("description") or []
+    for paragraph in [description] if isinstance(description, str) else description:
+        lines += [markdown(paragraph), ""]
+
+    lines += ["## Inputs", ""]
+    if options:
+        lines += ["| Name | Type | Default | Description |", "| --- | --- | --- | --- |", *option_rows(options), ""]
+    else:
+        lines += ["None.", ""]
+
+    lines += ["## Entry points", "", "| Entry point | Use | Inputs |", "| --- | --- | --- |"]
+    for name, spec in specs.items():
+        same = name != "main" and spec.get("options") == options
+        inputs = "same as `main`" if same else str(len(spec.get("options", {}) or {}))
+        how = "`roles:` / `include_role`" if name == "main" else f"`tasks_from: {name}`"
+        summary = markdown(spec.get("short_description", ""))
+        lines.append(f"| `{name}` | {how}: {cell(summary)} | {inputs} |")
+    lines.append("")
+
+    lines += [
+        "## Example",
+        "",
+        "Run against an inventory whose host sets the stack-wide inputs of the `payments` role"
+        " (`payments_env`, `aws_region`, ...), e.g. `-i inventories/dev`:",
+        "",
+        "```yaml",
+        example_play(role, options),
+        "```",
+        "",
+    ]
+    dependencies = meta.get("dependencies") or []
+    lines += [
+        "## Requirements",
+        "",
+        "Collections `amazon.aws` and `community.aws` (see `galaxy.yml`); Python `boto3` and `botocore`"
+        " on the host that runs the modules."
+        + (f" Role dependencies: {', '.join(f'`{d}`' for d in dependencies)}." if dependencies else ""),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def all_roles() -> list[str]:
+    return sorted(path.parents[1].name for path in ROLES.glob("*/meta/argument_specs.yml"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("roles", nargs="*", help="roles to write (default: every role with an argument spec)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a README is out of date")
+    args = parser.parse_args(argv)
+
+    stale = []
+    for role in args.roles or all_roles():
+        readme = ROLES / role / "README.md"
+        text = render(role)
+        if readme.is_file() and readme.read_text() == text:
+            continue
+        stale.append(str(readme.relative_to(REPO)))
+        if not args.check:
+            readme.write_text(text)
+    if args.check and stale:
+        print("out of date (run python scripts/role_readme.py): " + ", ".join(stale), file=sys.stderr)
+        return 1
+    for path in [] if args.check else stale:
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
