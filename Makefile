@@ -34,7 +34,7 @@ demo: venv ## Converge ENV (default dev) against a local emulator, twice; the se
 	scripts/demo.sh $(ENV)
 
 .PHONY: test
-test: venv lint pytest molecule ## Everything CI runs: lint, pytest (unit + integration), every molecule scenario
+test: venv lint pytest molecule sanity ## Everything make test-long does not: lint, pytest (unit + integration, incl. build-install-run), molecule, sanity
 
 .PHONY: lint
 lint: venv ## ansible-lint (production profile) and ruff
@@ -45,6 +45,22 @@ lint: venv ## ansible-lint (production profile) and ruff
 .PHONY: pytest
 pytest: venv ## Unit tests (modules, tools) and the whole-stack integration tests, each against its own emulator
 	python -m pytest -q -p no:cacheprovider
+
+.PHONY: sanity
+sanity: venv ## ansible-test sanity on the collection as built (test tools pinned by ansible-core 2.19.14)
+	scripts/sanity.sh
+
+.PHONY: readmes
+readmes: venv ## Regenerate roles/*/README.md from each role's meta/argument_specs.yml
+	python scripts/role_readme.py
+
+.PHONY: install-test
+install-test: venv ## Build the tarball, install it, converge dev by FQCN from outside the checkout
+	python -m pytest -q -p no:cacheprovider tests/integration/test_install.py
+
+.PHONY: test-long
+test-long: venv ## The long reliability and security runs (faults, crash and resume, Prowler); CI runs them after test
+	python -m pytest -q -p no:cacheprovider -m long tests/integration
 
 .PHONY: molecule
 molecule: venv ## Every role's molecule scenario (converge, idempotence, verify), each with its own emulator

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import aws_proxy  # tests/tools
 import emulator  # tests/tools, put on the path by tests/conftest.py
 import pytest
 
@@ -69,3 +71,49 @@ def playbook(tmp_path):
 
     run.outputs_dir = outputs_dir
     return run
+
+
+@dataclass
+class Proxy:
+    """A recording, fault-injecting proxy in front of an emulator (tests/tools/aws_proxy.py)."""
+
+    url: str
+    log_path: Path
+
+    def records(self) -> list[dict]:
+        return aws_proxy.read_log(self.log_path)
+
+    def summary(self) -> dict:
+        return aws_proxy.summarise(self.records())
+
+    def mutating(self) -> list[str]:
+        """``service:Operation`` of every forwarded mutating call in the log."""
+        return [
+            f"{record['service']}:{record['operation']}"
+            for record in self.records()
+            if record["mutating"] and not record.get("fault")
+        ]
+
+    def configure(self, **faults) -> dict:
+        return aws_proxy.configure(self.url, **faults)
+
+    def new_log(self, name: str) -> Path:
+        """Log to a new file from now on (the previous one is kept)."""
+        self.log_path = Path(aws_proxy.rotate_log(self.url, self.log_path.with_name(name)))
+        return self.log_path
+
+
+@pytest.fixture
+def new_proxy(tmp_path):
+    """``new_proxy(upstream, **faults)`` -> a Proxy in front of ``upstream``, stopped when the test ends.
+    faults: throttle_rate, error_rate, only, seed, mode, latency_ms (see aws_proxy.running_proxy)."""
+    started = []
+    with contextlib.ExitStack() as stack:
+
+        def start(upstream: str, **faults) -> Proxy:
+            log_path = tmp_path / f"proxy-{len(started)}.jsonl"
+            url = stack.enter_context(aws_proxy.running_proxy(upstream, log_path, **faults))
+            started.append(Proxy(url, log_path))
+            return started[-1]
+
+        yield start
