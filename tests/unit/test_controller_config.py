@@ -396,8 +396,9 @@ def test_deploys_publish_their_outputs_with_set_stats_for_the_workflow():
     stats = publish["ansible.builtin.set_stats"]
     assert stats["per_host"] is False
     # One top-level key per stack (the controller merges artifacts with a shallow update), none from a plan.
-    assert "{{ {'payments_outputs_' ~ (__payments_outputs_name | replace('-', '_')): __payments_outputs} }}" == (
-        stats["data"]
+    assert (
+        (stats["data"])
+        == "{{ {'payments_outputs_' ~ (__payments_outputs_name | replace('-', '_')): __payments_outputs} }}"
     )
     assert publish["when"] == "not ansible_check_mode"
     # No role input and no variable a deploy reads is named like a published key.
