@@ -46,6 +46,10 @@ def answers(url: str, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=timeout) as reply:
             return reply.status == 200
+    except urllib.error.HTTPError as error:
+        # Once a Lambda function exists, data.json answers 500 (moto looks for Docker): an HTTP answer of
+        # the emulator's own is still an answer.
+        return error.code == 500 and error.headers.get("Server", "").startswith("Werkzeug")
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return False
 
