@@ -24,7 +24,7 @@ READ_ONLY_OPERATIONS = {
     "kms": ("describe_key", "get_key_rotation_status", "list_aliases", "list_resource_tags"),
     "lambda": ("get_function", "get_function_configuration", "list_tags"),
     "logs": ("describe_log_groups", "list_tags_for_resource", "list_tags_log_group"),
-    "rds": ("describe_db_instances", "list_tags_for_resource"),
+    "rds": ("describe_db_instances", "describe_db_subnet_groups", "list_tags_for_resource"),
     "resourcegroupstaggingapi": ("get_resources",),
     "s3": ("get_bucket_policy", "get_bucket_tagging", "get_bucket_versioning", "get_public_access_block"),
     "secretsmanager": ("describe_secret",),
@@ -35,6 +35,7 @@ READ_PREFIXES = ("describe_", "get_", "list_")
 # Error codes that mean "no such resource": returned as found=false when the caller allows it.
 NOT_FOUND_CODES = (
     "DBInstanceNotFound",
+    "DBSubnetGroupNotFoundFault",
     "NoSuchBucket",
     "NoSuchBucketPolicy",
     "NoSuchEntity",

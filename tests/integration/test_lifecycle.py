@@ -18,9 +18,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import emulator  # tests/tools, put on the path by tests/conftest.py
 import pytest
+from stack_state import NOTHING_LEFT
+from stack_state import aws
+from stack_state import left_by_service
+from stack_state import tagged
 
 pytestmark = pytest.mark.integration
 
@@ -43,16 +46,6 @@ def ansible_playbook(outputs_dir: Path, *args: str, endpoint: str) -> tuple[int,
     env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0"}
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     return done.returncode, done.stdout + done.stderr
-
-
-def aws(service: str, endpoint: str):
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 def changed_tasks(output: str, host: str) -> list[str]:
@@ -123,6 +116,10 @@ def test_three_environments_converge_in_one_parallel_run_each_right_and_isolated
         # The emulator reports a made-up VpcId; the subnets are the real ones.
         subnets = lam.get_function(FunctionName=function)["Configuration"]["VpcConfig"]["SubnetIds"]
         assert sorted(subnets) == sorted(out["vpc"]["private_subnet_ids"])
+        # The API may invoke the function, from its own /payment routes only.
+        (statement,) = json.loads(lam.get_policy(FunctionName=function)["Policy"])["Statement"]
+        assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+        assert statement["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(f"{out['apigw_waf']['api_id']}/*/*/payment*")
     # No resource of one environment is tagged with, named after or wired to another's.
     arns = {env: stack_arns(converged.endpoint, env) for env in ENVIRONMENTS}
     assert all(arns.values())
@@ -265,85 +262,6 @@ def test_drift_is_named_by_verify_and_the_plan_and_fixed_by_a_converge(converged
     rc, output = ansible_playbook(outputs_dir, "playbooks/verify.yml", "-i", "inventories/dev", endpoint=endpoint)
     assert rc == 0, output[-4000:]
     assert verify_report(outputs_dir, "dev")["passed"] is True
-
-
-def tagged(endpoint: str, key: str, value: str) -> list[str]:
-    """ARNs the tagging API lists with <key>=<value>, except KMS keys pending deletion (which it keeps listing)."""
-    kms = aws("kms", endpoint)
-    left = []
-    for mapping in aws("resourcegroupstaggingapi", endpoint).get_resources(
-        TagFilters=[{"Key": key, "Values": [value]}]
-    )["ResourceTagMappingList"]:
-        arn = mapping["ResourceARN"]
-        if ":kms:" in arn:
-            state = kms.describe_key(KeyId=arn.rsplit("/", 1)[1])["KeyMetadata"]["KeyState"]
-            if state == "PendingDeletion":
-                continue
-        left.append(arn)
-    return sorted(left)
-
-
-def left_by_service(endpoint: str, env: str) -> dict[str, list[str]]:
-    """What each service still holds of the stack, read service by service: the tagging API does not see
-    IAM roles, REST APIs, web ACLs or secrets."""
-    stack = f"payments-{env}"
-    ec2, rds = aws("ec2", endpoint), aws("rds", endpoint)
-    return {
-        "iam roles": [
-            role["RoleName"]
-            for role in aws("iam", endpoint).list_roles()["Roles"]
-            if role["RoleName"].startswith(f"{env}-payments-")
-        ],
-        "rest apis": [api["name"] for api in aws("apigateway", endpoint).get_rest_apis()["items"]],
-        "domains": [domain["domainName"] for domain in aws("apigateway", endpoint).get_domain_names()["items"]],
-        "certificates": [
-            cert["CertificateArn"] for cert in aws("acm", endpoint).list_certificates()["CertificateSummaryList"]
-        ],
-        "web acls": [acl["Name"] for acl in aws("wafv2", endpoint).list_web_acls(Scope="REGIONAL")["WebACLs"]],
-        # The database's RDS-managed master secret goes with the instance.
-        "secrets": [secret["Name"] for secret in aws("secretsmanager", endpoint).list_secrets()["SecretList"]],
-        "log groups": [
-            group["logGroupName"]
-            for group in aws("logs", endpoint).describe_log_groups()["logGroups"]
-            if stack in group["logGroupName"] or group["logGroupName"].startswith("API-Gateway-Execution-Logs_")
-        ],
-        "tables": aws("dynamodb", endpoint).list_tables()["TableNames"],
-        "buckets": [bucket["Name"] for bucket in aws("s3", endpoint).list_buckets()["Buckets"]],
-        "functions": [function["FunctionName"] for function in aws("lambda", endpoint).list_functions()["Functions"]],
-        "vpcs": [vpc["VpcId"] for vpc in ec2.describe_vpcs()["Vpcs"] if not vpc.get("IsDefault")],
-        "db instances": [db["DBInstanceIdentifier"] for db in rds.describe_db_instances()["DBInstances"]],
-        "db subnet groups": [group["DBSubnetGroupName"] for group in rds.describe_db_subnet_groups()["DBSubnetGroups"]],
-        "topics": [topic["TopicArn"] for topic in aws("sns", endpoint).list_topics()["Topics"]],
-        "alarms": [
-            alarm["AlarmName"]
-            for alarm in aws("cloudwatch", endpoint).describe_alarms(AlarmNamePrefix=stack)["MetricAlarms"]
-        ],
-        "kms aliases": [
-            alias["AliasName"]
-            for alias in aws("kms", endpoint).list_aliases()["Aliases"]
-            if alias["AliasName"] == f"alias/{stack}-data"
-        ],
-    }
-
-
-NOTHING_LEFT = {
-    "iam roles": [],
-    "rest apis": [],
-    "domains": [],
-    "certificates": [],
-    "web acls": [],
-    "secrets": [],
-    "log groups": [],
-    "tables": [],
-    "buckets": [],
-    "functions": [],
-    "vpcs": [],
-    "db instances": [],
-    "db subnet groups": [],
-    "topics": [],
-    "alarms": [],
-    "kms aliases": [],
-}
 
 
 def test_destroy_removes_all_three_and_a_second_destroy_changes_nothing(converged):
