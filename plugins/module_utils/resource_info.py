@@ -22,7 +22,7 @@ READ_ONLY_OPERATIONS = {
     "dynamodb": ("describe_continuous_backups", "describe_table", "describe_time_to_live", "list_tags_of_resource"),
     "iam": ("get_role", "get_role_policy", "list_role_policies", "list_role_tags", "list_roles"),
     "kms": ("describe_key", "get_key_rotation_status", "list_aliases", "list_resource_tags"),
-    "lambda": ("get_function", "get_function_configuration", "list_tags"),
+    "lambda": ("get_function", "get_function_configuration", "get_policy", "list_tags"),
     "logs": ("describe_log_groups", "list_tags_for_resource", "list_tags_log_group"),
     "rds": ("describe_db_instances", "describe_db_subnet_groups", "list_tags_for_resource"),
     "resourcegroupstaggingapi": ("get_resources",),
