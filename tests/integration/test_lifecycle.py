@@ -297,15 +297,3 @@ def test_destroy_removes_all_three_and_a_second_destroy_changes_nothing(converge
     )
     assert rc == 0, again[-3000:]
     assert {env: changed_count(again, f"payments-{env}") for env in ENVIRONMENTS} == dict.fromkeys(ENVIRONMENTS, 0)
-
-
-def test_plan_on_an_empty_account_changes_nothing(new_emulator, playbook):
-    endpoint = new_emulator()
-
-    plan = playbook("site.yml", "-i", "inventories/dev", "--check", "--diff", endpoint=endpoint)
-
-    assert plan.returncode == 0, plan.output[-3000:]
-    assert plan.recap["payments-dev"]["changed"] > 0
-    assert aws("resourcegroupstaggingapi", endpoint).get_resources()["ResourceTagMappingList"] == []
-    assert aws("iam", endpoint).list_roles()["Roles"] == []
-    assert aws("kms", endpoint).list_keys()["Keys"] == []
