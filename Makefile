@@ -44,7 +44,7 @@ lint: venv ## ansible-lint (production profile) and ruff
 
 .PHONY: pytest
 pytest: venv ## Unit tests (modules, tools) and the whole-stack integration tests, each against its own emulator
-	python -m pytest -q -p no:cacheprovider
+	python -m pytest -q -p no:cacheprovider --durations=15
 
 .PHONY: sanity
 sanity: venv ## ansible-test sanity on the collection as built (test tools pinned by ansible-core 2.19.14)
@@ -60,7 +60,11 @@ install-test: venv ## Build the tarball, install it, converge dev by FQCN from o
 
 .PHONY: test-long
 test-long: venv ## The long reliability and security runs (faults, crash and resume, Prowler); CI runs them after test
-	python -m pytest -q -p no:cacheprovider -m long tests/integration
+	python -m pytest -q -p no:cacheprovider --durations=15 -m long tests/integration
+
+.PHONY: bench
+bench: venv ## Benchmark converges through the latency proxy (50 ms/call): writes bench/RESULTS.md and bench/chart.png
+	python bench/run.py $(BENCH_ARGS)
 
 .PHONY: molecule
 molecule: venv ## Every role's molecule scenario (converge, idempotence, verify), each with its own emulator
