@@ -44,7 +44,6 @@ import datetime
 import hashlib
 import http.client
 import json
-import os
 import random
 import re
 import signal
@@ -61,6 +60,11 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+# The daemon plumbing is the emulator tool's (same folder: on the path for the CLI and for pytest).
+from emulator import _terminate
+from emulator import pid_alive
+from emulator import write_state
 
 LOOPBACK = "127.0.0.1"
 CONTROL_PREFIX = "/__proxy__/"
@@ -1241,16 +1245,6 @@ def summarise(records) -> dict:
 # --------------------------------------------------------------------------------------------------
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def read_state(state_file: Path) -> dict | None:
     try:
         return json.loads(Path(state_file).read_text(encoding="utf-8"))
@@ -1258,13 +1252,6 @@ def read_state(state_file: Path) -> dict | None:
         return None
     except json.JSONDecodeError as exc:
         raise ProxyError(f"state file {state_file} is not valid JSON: {exc}") from exc
-
-
-def write_state(state_file: Path, state: dict) -> None:
-    state_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = state_file.with_suffix(state_file.suffix + ".tmp")
-    tmp.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(state_file)
 
 
 def _running(state: dict | None) -> bool:
@@ -1314,23 +1301,6 @@ def start(
         time.sleep(0.05)
     _terminate(process.pid, DEFAULT_STOP_TIMEOUT)
     raise ProxyError(f"proxy did not answer within {timeout:.0f}s; see {stderr_path}")
-
-
-def _terminate(pid: int, timeout: float) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                    return
-            except ChildProcessError:
-                if not pid_alive(pid):
-                    return
-            time.sleep(0.05)
 
 
 def stop(state_file: Path, timeout: float = DEFAULT_STOP_TIMEOUT) -> bool:
