@@ -12,7 +12,7 @@ control-plane call costs tens of milliseconds. So every measurement runs through
    then reads every resource once; Ansible / boto3 ratios for the cold converge and the no-op reconverge.
 
     python bench/run.py [--latency-ms 50] [--envs dev,prod] [--parallel-envs dev,staging,prod]
-                        [--only cold,noop,plan,parallel,boto3] [--mitogen] [--data DIR]
+                        [--only cold,noop,plan,parallel,boto3] [--strategy NAME] [--data DIR]
     python bench/run.py --render DIR        # re-write RESULTS.md and the chart from a run's data
 
 Writes bench/RESULTS.md (the generated part; the hand-written analysis between the ``analysis``
@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
-import importlib.util
 import json
 import os
 import platform
@@ -43,6 +42,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
+# The checkout's default (ansible.cfg); --strategy linear measures the plain process-per-task strategy.
+DEFAULT_STRATEGY = "payments.aws_platform.mitogen_linear"
 sys.path.insert(0, str(REPO / "tests" / "tools"))
 sys.path.insert(0, str(BENCH))
 
@@ -126,24 +127,7 @@ def warm_up(url: str) -> None:
             getattr(boto3_stack.client(service, url), operation)(**params)
 
 
-def mitogen_env() -> dict[str, str]:
-    """ANSIBLE_STRATEGY=mitogen_linear from an installed mitogen, or the one under bench/data/vendor."""
-    vendor = BENCH / "data" / "vendor"
-    spec = importlib.util.find_spec("ansible_mitogen")
-    if spec is None and (vendor / "ansible_mitogen").is_dir():
-        root = vendor
-    elif spec is not None:
-        root = Path(spec.origin).parents[1]
-    else:
-        raise SystemExit("--mitogen needs mitogen: pip install --no-deps --target bench/data/vendor mitogen==0.3.54")
-    return {
-        "ANSIBLE_STRATEGY": "mitogen_linear",
-        "ANSIBLE_STRATEGY_PLUGINS": str(root / "ansible_mitogen" / "plugins" / "strategy"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH", "")])),
-    }
-
-
-def playbook_env(timeline: Path, mitogen: bool) -> dict[str, str]:
+def playbook_env(timeline: Path, strategy: str) -> dict[str, str]:
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
@@ -152,9 +136,8 @@ def playbook_env(timeline: Path, mitogen: bool) -> dict[str, str]:
         "ANSIBLE_CALLBACKS_ENABLED": "bench_timeline",
         "BENCH_TIMELINE": str(timeline),
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        "ANSIBLE_STRATEGY": strategy,
     }
-    if mitogen:
-        env.update(mitogen_env())
     return env
 
 
@@ -195,7 +178,7 @@ class Stack:
     def log(self, label: str) -> Path:
         return Path(aws_proxy.rotate_log(self.url, self.data / f"{label}.calls.jsonl"))
 
-    def playbook(self, label: str, inventories: list[str], *extra: str, mitogen: bool = False) -> dict:
+    def playbook(self, label: str, inventories: list[str], *extra: str, strategy: str = DEFAULT_STRATEGY) -> dict:
         """Run site.yml; returns the measurement's raw facts (paths to its log and timeline)."""
         log = self.log(label)
         timeline = self.data / f"{label}.timeline.jsonl"
@@ -207,7 +190,7 @@ class Stack:
         command += list(extra)
         started = time.monotonic()
         done = subprocess.run(
-            command, cwd=REPO, env=playbook_env(timeline, mitogen), capture_output=True, text=True, timeout=1800
+            command, cwd=REPO, env=playbook_env(timeline, strategy), capture_output=True, text=True, timeout=1800
         )
         wall = time.monotonic() - started
         output = done.stdout + done.stderr
@@ -753,7 +736,7 @@ def run(args) -> dict:
     parallel_envs = [env for env in args.parallel_envs.split(",") if env]
     results = {
         "latency_ms": args.latency_ms,
-        "strategy": "mitogen_linear" if args.mitogen else "linear",
+        "strategy": args.strategy,
         "envs": envs,
         "parallel_envs": parallel_envs,
         "environment": {
@@ -777,11 +760,13 @@ def run(args) -> dict:
         if only & {"cold", "noop", "plan"}:
             print(f"== {env}: cold converge, no-op reconverge, plan (load {load()})", flush=True)
             with Stack(data, env, args.latency_ms) as stack:
-                note(f"cold-{env}", stack.playbook(f"cold-{env}", [env], mitogen=args.mitogen))
+                note(f"cold-{env}", stack.playbook(f"cold-{env}", [env], strategy=args.strategy))
                 if "noop" in only:
-                    note(f"noop-{env}", stack.playbook(f"noop-{env}", [env], mitogen=args.mitogen))
+                    note(f"noop-{env}", stack.playbook(f"noop-{env}", [env], strategy=args.strategy))
                 if "plan" in only:
-                    note(f"plan-{env}", stack.playbook(f"plan-{env}", [env], "--check", "--diff", mitogen=args.mitogen))
+                    note(
+                        f"plan-{env}", stack.playbook(f"plan-{env}", [env], "--check", "--diff", strategy=args.strategy)
+                    )
         if "boto3" in only:
             print(f"== {env}: boto3 lower bound (load {load()})", flush=True)
             with Stack(data, f"boto3-{env}", args.latency_ms) as stack:
@@ -790,7 +775,7 @@ def run(args) -> dict:
     if "parallel" in only and parallel_envs:
         print(f"== {'+'.join(parallel_envs)} in one run (load {load()})", flush=True)
         with Stack(data, "parallel", args.latency_ms) as stack:
-            note("parallel", stack.playbook("parallel", parallel_envs, mitogen=args.mitogen))
+            note("parallel", stack.playbook("parallel", parallel_envs, strategy=args.strategy))
     results["environment"]["load_after"] = load()
     (data / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     return results
@@ -817,7 +802,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--envs", default="dev,prod", help="single environments measured (default dev,prod)")
     parser.add_argument("--parallel-envs", default="dev,staging,prod", help="converged together (measurement 4)")
     parser.add_argument("--only", help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default all)")
-    parser.add_argument("--mitogen", action="store_true", help="run the playbooks with the mitogen_linear strategy")
+    parser.add_argument(
+        "--strategy",
+        default=DEFAULT_STRATEGY,
+        help=f"the playbooks' strategy (default {DEFAULT_STRATEGY}, the checkout's; linear for a process per task)",
+    )
     parser.add_argument("--data", help="raw data directory (default bench/data/<timestamp>)")
     parser.add_argument("--out", default=str(BENCH / "RESULTS.md"), help="the report (default bench/RESULTS.md)")
     parser.add_argument("--chart", default=str(BENCH / "chart.png"), help="the chart (default bench/chart.png)")

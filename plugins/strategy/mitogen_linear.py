@@ -1,0 +1,51 @@
+# Copyright: Payments platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import
+from __future__ import division
+from __future__ import print_function
+
+DOCUMENTATION = r"""
+name: mitogen_linear
+short_description: The linear strategy over one persistent Python per host (mitogen), linear without it
+version_added: 0.1.0
+description:
+  - Runs a play task by task like P(ansible.builtin.linear#strategy), but through mitogen's C(ansible_mitogen)
+    strategy, where one Python interpreter per host stays up for the whole run, so a task does not start a
+    process and import boto3 again (about half the wall time of a converge of this collection, see
+    C(bench/RESULTS.md)).
+  - This collection's C(ansible.cfg) makes it the default. Where the C(mitogen) package is not installed
+    (an execution environment built without it, an installed collection used with another C(ansible.cfg)),
+    the plugin warns once and runs the plain linear strategy, with the same results, only slower.
+  - Set C(ANSIBLE_STRATEGY=linear) to run without mitogen.
+author:
+  - Payments platform team (!UNKNOWN)
+notes:
+  - Needs C(mitogen==0.3.54) (requirements.txt, the execution environment's requirements) for the speed-up.
+"""
+
+from ansible.plugins.strategy.linear import StrategyModule as _Linear
+from ansible.utils.display import Display
+
+try:
+    import ansible_mitogen.loaders  # noqa: F401  (mitogen's loader hooks must be installed first)
+    import ansible_mitogen.strategy
+
+    HAS_MITOGEN = True
+except ImportError:
+    HAS_MITOGEN = False
+
+if HAS_MITOGEN:
+
+    class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
+        pass
+
+else:
+
+    class StrategyModule(_Linear):
+        def __init__(self, *args, **kwargs):
+            Display().warning(
+                "payments.aws_platform.mitogen_linear: the mitogen package is not installed, "
+                "running the ansible.builtin.linear strategy (same results, slower)"
+            )
+            super().__init__(*args, **kwargs)
