@@ -246,193 +246,52 @@ diff:
 """
 
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import cloudwatch
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import apply_tag_changes
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import tag_changes
-
-COMPARISONS = [
-    "GreaterThanOrEqualToThreshold",
-    "GreaterThanThreshold",
-    "LessThanThreshold",
-    "LessThanOrEqualToThreshold",
-]
 
 
 def argument_spec():
-    query = dict(
-        id=dict(type="str", required=True),
-        expression=dict(type="str"),
-        label=dict(type="str"),
-        return_data=dict(type="bool", default=False),
-        namespace=dict(type="str"),
-        metric_name=dict(type="str"),
-        dimensions=dict(type="dict", default={}),
-        stat=dict(type="str"),
-        period=dict(type="int"),
-        unit=dict(type="str"),
-    )
     return dict(
-        name=dict(type="str", required=True, aliases=["alarm_name"]),
-        description=dict(type="str", default=""),
-        namespace=dict(type="str"),
-        metric_name=dict(type="str"),
-        statistic=dict(type="str", choices=["SampleCount", "Average", "Sum", "Minimum", "Maximum"]),
-        extended_statistic=dict(type="str"),
-        dimensions=dict(type="dict", default={}),
-        period=dict(type="int"),
-        unit=dict(type="str"),
-        metrics=dict(type="list", elements="dict", default=[], options=query),
-        comparison_operator=dict(type="str", choices=COMPARISONS, aliases=["comparison"]),
-        threshold=dict(type="float"),
-        evaluation_periods=dict(type="int"),
-        datapoints_to_alarm=dict(type="int"),
-        treat_missing_data=dict(
-            type="str", default="missing", choices=["breaching", "notBreaching", "ignore", "missing"]
-        ),
-        actions_enabled=dict(type="bool", default=True),
-        alarm_actions=dict(type="list", elements="str", default=[]),
-        ok_actions=dict(type="list", elements="str", default=[]),
-        insufficient_data_actions=dict(type="list", elements="str", default=[]),
+        cloudwatch.alarm_argument_spec(),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
 
 
-def _dimensions(mapping):
-    return [{"Name": str(name), "Value": str(value)} for name, value in sorted((mapping or {}).items())]
-
-
-def _query(spec):
-    query = {"Id": spec["id"], "ReturnData": spec["return_data"]}
-    if spec["label"]:
-        query["Label"] = spec["label"]
-    if spec["expression"]:
-        query["Expression"] = spec["expression"]
-        if spec["period"]:
-            query["Period"] = spec["period"]
-        return query
-    stat = {
-        "Metric": {
-            "Namespace": spec["namespace"],
-            "MetricName": spec["metric_name"],
-            "Dimensions": _dimensions(spec["dimensions"]),
-        },
-        "Period": spec["period"],
-        "Stat": spec["stat"],
-    }
-    if spec["unit"]:
-        stat["Unit"] = spec["unit"]
-    query["MetricStat"] = stat
-    return query
-
-
 def check_params(module):
-    """What the argument spec cannot say: one metric or one expression, and a complete one."""
-    params = module.params
-    if params["state"] != "present":
+    """What the argument spec cannot say (see cloudwatch.alarm_params_error)."""
+    if module.params["state"] != "present":
         return
-    if params["metrics"]:
-        if params["namespace"] or params["metric_name"] or params["statistic"] or params["extended_statistic"]:
-            module.fail_json(
-                msg="metrics (metric math) excludes namespace, metric_name, statistic and extended_statistic"
-            )
-        for spec in params["metrics"]:
-            if bool(spec["expression"]) == bool(spec["metric_name"]):
-                module.fail_json(msg=f"metrics[{spec['id']}] needs exactly one of expression or metric_name")
-            if spec["metric_name"] and not (spec["namespace"] and spec["stat"] and spec["period"]):
-                module.fail_json(msg=f"metrics[{spec['id']}] with metric_name needs namespace, stat and period")
-        if sum(1 for spec in params["metrics"] if spec["return_data"]) != 1:
-            module.fail_json(msg="metrics needs exactly one query with return_data: true")
-    else:
-        missing = [name for name in ("namespace", "metric_name", "period") if not params[name]]
-        if missing:
-            module.fail_json(msg=f"a single-metric alarm needs {', '.join(missing)} (or give metrics)")
-        if bool(params["statistic"]) == bool(params["extended_statistic"]):
-            module.fail_json(msg="give exactly one of statistic or extended_statistic")
-    for name in ("comparison_operator", "threshold", "evaluation_periods"):
-        if params[name] is None:
-            module.fail_json(msg=f"state=present needs {name}")
-    if params["evaluation_periods"] < 1:
-        module.fail_json(msg=f"evaluation_periods must be 1 or more (got {params['evaluation_periods']})")
-    datapoints = params["datapoints_to_alarm"]
-    if datapoints is not None and not 1 <= datapoints <= params["evaluation_periods"]:
-        module.fail_json(msg=f"datapoints_to_alarm must be 1 to evaluation_periods (got {datapoints})")
-
-
-def desired_config(params):
-    """The PutMetricAlarm request the parameters stand for."""
-    config = {
-        "AlarmName": params["name"],
-        "AlarmDescription": params["description"],
-        "ActionsEnabled": params["actions_enabled"],
-        "OKActions": params["ok_actions"],
-        "AlarmActions": params["alarm_actions"],
-        "InsufficientDataActions": params["insufficient_data_actions"],
-        "EvaluationPeriods": params["evaluation_periods"],
-        "Threshold": params["threshold"],
-        "ComparisonOperator": params["comparison_operator"],
-        "TreatMissingData": params["treat_missing_data"],
-    }
-    if params["datapoints_to_alarm"] is not None:
-        config["DatapointsToAlarm"] = params["datapoints_to_alarm"]
-    if params["metrics"]:
-        config["Metrics"] = [_query(spec) for spec in params["metrics"]]
-        return config
-    config.update(Namespace=params["namespace"], MetricName=params["metric_name"], Period=params["period"])
-    config["Dimensions"] = _dimensions(params["dimensions"])
-    if params["statistic"]:
-        config["Statistic"] = params["statistic"]
-    else:
-        config["ExtendedStatistic"] = params["extended_statistic"]
-    if params["unit"]:
-        config["Unit"] = params["unit"]
-    return config
-
-
-def view_of(config, arn=None, tags=None):
-    """The alarm as the module shows it: its canonical configuration, snake_cased, plus ARN and tags."""
-    view = camel_dict_to_snake_dict(cloudwatch.canonical_alarm(config))
-    if arn:
-        view["alarm_arn"] = arn
-    view["tags"] = tags or {}
-    return view
+    error = cloudwatch.alarm_params_error(module.params)
+    if error:
+        module.fail_json(msg=error)
 
 
 def current_state(cw_client, name):
     alarm = cloudwatch.describe_alarm(cw_client, name)
     if alarm is None:
         return None, {}
-    return alarm, view_of(alarm, alarm["AlarmArn"], cloudwatch.list_tags(cw_client, alarm["AlarmArn"]))
+    return alarm, cloudwatch.view_of(alarm, alarm["AlarmArn"], cloudwatch.list_tags(cw_client, alarm["AlarmArn"]))
 
 
 def ensure_present(module, cw_client):
     params = module.params
     check_params(module)
-    wanted = desired_config(params)
+    wanted = cloudwatch.desired_config(params)
     alarm, before = current_state(cw_client, params["name"])
-    tags_to_set, tags_to_remove = tag_changes(before.get("tags", {}), params["tags"], params["purge_tags"])
-    tags = apply_tag_changes(before.get("tags", {}), tags_to_set, tags_to_remove)
-    config_changed = alarm is None or not cloudwatch.alarms_equal(alarm, wanted)
-    changed = config_changed or bool(tags_to_set or tags_to_remove)
+    plan = cloudwatch.plan_alarm(alarm, before.get("tags", {}), wanted, params["tags"], params["purge_tags"])
 
-    if module.check_mode or not changed:
-        after = view_of(wanted, before.get("alarm_arn"), tags)
-        exit_with(module, changed, before, after, alarm=after)
+    if module.check_mode or not plan.changed:
+        after = cloudwatch.view_of(wanted, before.get("alarm_arn"), plan.tags)
+        exit_with(module, plan.changed, before, after, alarm=after)
 
-    if alarm is None:
-        cloudwatch.put_alarm(cw_client, wanted, tags)
-    else:
-        if config_changed:
-            cloudwatch.put_alarm(cw_client, wanted)
-        cloudwatch.update_tags(cw_client, alarm["AlarmArn"], tags_to_set, tags_to_remove)
+    cloudwatch.apply_plan(cw_client, plan)
     after = current_state(cw_client, params["name"])[1]
-    exit_with(module, changed, before, after, alarm=after)
+    exit_with(module, plan.changed, before, after, alarm=after)
 
 
 def ensure_absent(module, cw_client):
@@ -446,7 +305,7 @@ def ensure_absent(module, cw_client):
 def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec(),
-        mutually_exclusive=[("statistic", "extended_statistic")],
+        mutually_exclusive=cloudwatch.ALARM_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     run_by_state(
