@@ -16,10 +16,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import boto3
 import emulator  # tests/tools
 import pytest
 from parliament import analyze_policy_string
+from stack_state import aws  # tests/tools
 
 pytestmark = [pytest.mark.integration, pytest.mark.long]
 
@@ -76,16 +76,6 @@ ALLOWED = {
 }
 
 
-def aws(endpoint: str, service: str):
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 @pytest.fixture(scope="module")
 def converged(tmp_path_factory):
     """A fresh emulator with prod converged once: (endpoint, outputs)."""
@@ -114,14 +104,14 @@ def converged(tmp_path_factory):
 
 
 def stack_roles(endpoint: str, outputs: dict) -> list[str]:
-    names = [role["RoleName"] for role in aws(endpoint, "iam").list_roles()["Roles"]]
+    names = [role["RoleName"] for role in aws("iam", endpoint).list_roles()["Roles"]]
     return sorted(
         name for name in names if name.startswith(f"{ENV}-payments-") or name == "payments-apigateway-cloudwatch"
     )
 
 
 def identity_documents(endpoint: str, outputs: dict) -> dict[str, dict]:
-    iam = aws(endpoint, "iam")
+    iam = aws("iam", endpoint)
     documents = {}
     for role in stack_roles(endpoint, outputs):
         for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
@@ -139,17 +129,17 @@ def identity_documents(endpoint: str, outputs: dict) -> dict[str, dict]:
 
 def resource_document(endpoint: str, outputs: dict, which: str) -> dict:
     if which == "kms key policy":
-        text = aws(endpoint, "kms").get_key_policy(KeyId=outputs["rds_kms"]["key_id"], PolicyName="default")["Policy"]
+        text = aws("kms", endpoint).get_key_policy(KeyId=outputs["rds_kms"]["key_id"], PolicyName="default")["Policy"]
     elif which == "s3 bucket policy":
-        text = aws(endpoint, "s3").get_bucket_policy(Bucket=outputs["s3_audit"]["bucket_name"])["Policy"]
+        text = aws("s3", endpoint).get_bucket_policy(Bucket=outputs["s3_audit"]["bucket_name"])["Policy"]
     elif which == "sns topic policy":
         topic = outputs["cloudwatch"]["alarm_topic_arn"]
-        text = aws(endpoint, "sns").get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"]
+        text = aws("sns", endpoint).get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"]
     elif which == "lambda resource policy":
-        text = aws(endpoint, "lambda").get_policy(FunctionName=outputs["lambda"]["function_name"])["Policy"]
+        text = aws("lambda", endpoint).get_policy(FunctionName=outputs["lambda"]["function_name"])["Policy"]
     else:
         service = which.split()[1]
-        endpoints = aws(endpoint, "ec2").describe_vpc_endpoints(
+        endpoints = aws("ec2", endpoint).describe_vpc_endpoints(
             Filters=[
                 {"Name": "vpc-id", "Values": [outputs["vpc"]["vpc_id"]]},
                 {"Name": "service-name", "Values": [f"com.amazonaws.us-east-1.{service}"]},
@@ -196,7 +186,7 @@ def assert_parliament(name: str, document: dict) -> None:
 
 def test_the_stack_has_the_roles_and_attachments_it_should(converged):
     endpoint, outputs = converged
-    iam = aws(endpoint, "iam")
+    iam = aws("iam", endpoint)
 
     roles = stack_roles(endpoint, outputs)
 

@@ -23,7 +23,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import emulator  # tests/tools
 import pytest
 from cryptography import x509
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from stack_state import aws  # tests/tools
 
 pytestmark = [pytest.mark.integration, pytest.mark.long]
 
@@ -84,18 +84,8 @@ def key_lines(pem: str) -> list[str]:
     return lines
 
 
-def aws(endpoint: str, service: str):
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def acm_certificates(endpoint: str) -> list[str]:
-    acm = aws(endpoint, "acm")
+    acm = aws("acm", endpoint)
     return [
         acm.get_certificate(CertificateArn=summary["CertificateArn"])["Certificate"].strip()
         for summary in acm.list_certificates()["CertificateSummaryList"]
@@ -155,7 +145,7 @@ def runs(tmp_path_factory):
 
 def test_the_database_master_secret_appears_nowhere(runs):
     secret_arn = runs.outputs["rds_kms"]["db_secret_arn"]
-    secret = aws(runs.endpoint, "secretsmanager").get_secret_value(SecretId=secret_arn)
+    secret = aws("secretsmanager", runs.endpoint).get_secret_value(SecretId=secret_arn)
     password = json.loads(secret["SecretString"])["password"]
     assert len(password) >= 8
 
@@ -195,5 +185,5 @@ def test_the_given_certificate_serves_the_custom_domain(runs):
     arn = runs.outputs["apigw_waf"]["certificate_arn"]
 
     assert arn
-    certificate = aws(runs.endpoint, "acm").get_certificate(CertificateArn=arn)["Certificate"]
+    certificate = aws("acm", runs.endpoint).get_certificate(CertificateArn=arn)["Certificate"]
     assert certificate.strip() == runs.given_certificate_pem.strip()

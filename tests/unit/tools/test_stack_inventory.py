@@ -1,8 +1,8 @@
 """stack_inventory: every resource of a type is counted, the account's own defaults are not."""
 
-import boto3
 import pytest
 import stack_inventory
+from stack_state import aws  # tests/tools
 
 
 @pytest.fixture(scope="module")
@@ -12,16 +12,6 @@ def endpoint(tmp_path_factory):
     state = tmp_path_factory.mktemp("stack_inventory") / "emulator.json"
     yield emulator.start(state)["url"]
     emulator.stop(state)
-
-
-def aws(service, endpoint):
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 def test_an_empty_account_holds_nothing_but_its_defaults(tmp_path):
