@@ -318,7 +318,7 @@ def create(call: Caller, env: str) -> dict:
         ],
     )
     flow_group = f"/aws/vpc-flow-logs/{n.stack}"
-    log_group(call, n, flow_group, size["log_days"], None)
+    log_group(call, n, flow_group, size["log_days"], key_arn)
     flow_role = role(call, n, f"{n.stack}-flow-logs", "vpc-flow-logs.amazonaws.com")
     call(
         "iam",
