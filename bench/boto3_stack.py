@@ -12,10 +12,11 @@ alarms). bench/run.py times both, in their own process, through the recording pr
 
 The resources and settings are those of the site playbook (DESIGN.md): VPC with 3 private subnets, a
 route table, DynamoDB and S3 gateway endpoints, two security groups, flow logs; the stack KMS key; the
-RDS subnet group and instance; the DynamoDB table (KMS, stream, TTL, PITR); the audit bucket; the Lambda
-function with its role, log group and reserved concurrency; the REST API (model, validators, routes,
-gateway responses, stage, access logs, account logging role, custom domain with an imported certificate,
-the invoke permission), the WAF in prod; the alarm topic, the alarms and the dashboard.
+RDS subnet group, the Enhanced Monitoring role and the instance; the DynamoDB table (KMS, stream, TTL,
+PITR); the audit bucket; the Lambda function with its role, log group and reserved concurrency; the
+REST API (model, validators, routes, gateway responses, stage, access logs, account logging role, custom
+domain with an imported certificate, the invoke permission), the WAF in prod; the alarm topic, the
+alarms and the dashboard.
 """
 
 from __future__ import annotations
@@ -40,13 +41,13 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 SIZING = {
     "dev": {"db_class": "db.t3.micro", "multi_az": False, "backup_days": 3, "deletion_protection": False,
             "max_storage": 100, "log_days": 7, "glacier": 30, "deep_archive": 120, "concurrency": 10,
-            "waf": False, "rds_connections": 60},
+            "waf": False, "rds_connections": 60, "monitoring_interval": 60},
     "staging": {"db_class": "db.t3.small", "multi_az": False, "backup_days": 3, "deletion_protection": False,
                 "max_storage": 100, "log_days": 30, "glacier": 60, "deep_archive": 150, "concurrency": 50,
-                "waf": False, "rds_connections": 120},
+                "waf": False, "rds_connections": 120, "monitoring_interval": 60},
     "prod": {"db_class": "db.r6g.large", "multi_az": True, "backup_days": 7, "deletion_protection": True,
              "max_storage": 200, "log_days": 90, "glacier": 90, "deep_archive": 180, "concurrency": 100,
-             "waf": True, "rds_connections": 1350},
+             "waf": True, "rds_connections": 1350, "monitoring_interval": 60},
 }  # fmt: skip
 ALARMS = (
     ("rds-cpu", "AWS/RDS", "CPUUtilization"),
@@ -340,7 +341,15 @@ def create(call: Caller, env: str) -> dict:
         TagSpecifications=n.tag_spec("vpc-flow-log", Name=f"{n.stack}-flow-log"),
     )
 
-    # The database: started, waited for at the very end.
+    # The database: started, waited for at the very end; Enhanced Monitoring publishes through its role.
+    monitoring_role_name = f"{env}-payments-rds-monitoring-role"
+    monitoring_role = role(call, n, monitoring_role_name, "monitoring.rds.amazonaws.com")
+    call(
+        "iam",
+        "attach_role_policy",
+        RoleName=monitoring_role_name,
+        PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+    )
     call(
         "rds",
         "create_db_subnet_group",
@@ -378,6 +387,8 @@ def create(call: Caller, env: str) -> dict:
         EnableIAMDatabaseAuthentication=True,
         CopyTagsToSnapshot=True,
         AutoMinorVersionUpgrade=True,
+        MonitoringInterval=size["monitoring_interval"],
+        MonitoringRoleArn=monitoring_role,
         Tags=n.tag_list(Name=f"{n.stack}-db"),
     )
 
@@ -823,6 +834,9 @@ def read(call: Caller, env: str) -> dict:
     ):
         count(name, call("iam", "get_role", RoleName=name)["Role"])
         call("iam", "get_role_policy", RoleName=name, PolicyName=policy)
+    monitoring_role = f"{env}-payments-rds-monitoring-role"
+    count(monitoring_role, call("iam", "get_role", RoleName=monitoring_role)["Role"])
+    call("iam", "list_attached_role_policies", RoleName=monitoring_role)
     count("apigateway role", call("iam", "get_role", RoleName="payments-apigateway-cloudwatch")["Role"])
     call("iam", "list_attached_role_policies", RoleName="payments-apigateway-cloudwatch")
 

@@ -18,6 +18,11 @@ try:
 except ImportError:  # The filter plugin imports the window maths on a controller without botocore.
     ClientError = None
 
+try:
+    from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+except ImportError:  # The same filter plugin, on a controller without amazon.aws: only the maths is used there.
+    AWSRetry = None
+
 # Window maths. A week is a circle of MINUTES_PER_WEEK minutes starting Monday 00:00 UTC; every
 # window is a half-open interval [start, end) on it, so two windows that only touch (03:00-04:00
 # and 04:00-05:00) do not overlap, and the gap between them is 0 minutes.
@@ -237,6 +242,42 @@ def _error_code(error):
     return error.response.get("Error", {}).get("Code")
 
 
+# On AWS a monitoring role made a moment ago is not yet visible to RDS (IAM is eventually consistent), and
+# CreateDBInstance / ModifyDBInstance refuse it for a few seconds with InvalidParameterValue "IAM role ARN
+# value is invalid or does not include the required permissions for: ENHANCED_MONITORING". The client of
+# base.py retries throttling only; this bounded retry (7 tries, sleeps 2, 4, 8, 16, 20, 20 s: about 70 s at
+# most) waits for that one error and lets every other error, that one too once the tries are spent, through.
+MONITORING_ROLE_NOT_READY = "MonitoringRoleNotReady"
+
+
+def monitoring_role_not_ready(error):
+    """Whether ``error`` is RDS refusing an Enhanced Monitoring role it cannot use (yet)."""
+    details = error.response.get("Error", {})
+    return details.get("Code") == "InvalidParameterValue" and "ENHANCED_MONITORING" in details.get("Message", "")
+
+
+if AWSRetry is not None:
+
+    class _MonitoringRoleRetry(AWSRetry):
+        """AWSRetry that retries only RDS's "role not usable for ENHANCED_MONITORING" answer."""
+
+        @staticmethod
+        def status_code_from_exception(error):
+            if monitoring_role_not_ready(error):
+                return MONITORING_ROLE_NOT_READY
+            return AWSRetry.status_code_from_exception(error)
+
+        @staticmethod
+        def found(response_code, catch_extra_error_codes=None):
+            return response_code == MONITORING_ROLE_NOT_READY
+
+    MONITORING_ROLE_RETRY = _MonitoringRoleRetry.exponential_backoff(retries=7, delay=2, backoff=2, max_delay=20)
+else:
+
+    def MONITORING_ROLE_RETRY(function):  # noqa: N802 - stands in for the decorator above
+        return function
+
+
 def describe_db_instance(client, identifier):
     """The instance called ``identifier``, or None."""
     try:
@@ -253,7 +294,7 @@ def create_db_instance(client, request):
     whose first attempt went through finds the instance there: it is ours (the identifier is unique
     in the account and region, so there can be no duplicate)."""
     try:
-        return client.create_db_instance(**request)["DBInstance"]
+        return MONITORING_ROLE_RETRY(client.create_db_instance)(**request)["DBInstance"]
     except ClientError as e:
         if _error_code(e) != "DBInstanceAlreadyExists":
             raise
@@ -261,7 +302,7 @@ def create_db_instance(client, request):
 
 
 def modify_db_instance(client, identifier, changes):
-    return client.modify_db_instance(DBInstanceIdentifier=identifier, **changes)["DBInstance"]
+    return MONITORING_ROLE_RETRY(client.modify_db_instance)(DBInstanceIdentifier=identifier, **changes)["DBInstance"]
 
 
 def delete_db_instance(client, identifier, final_snapshot_identifier=None):

@@ -142,6 +142,20 @@ options:
   performance_insights_retention_period:
     description: Days Performance Insights keeps data; C(7), a multiple of 31 up to C(713), or C(731).
     type: int
+  monitoring_interval:
+    description:
+      - Enhanced Monitoring, the seconds between the OS metrics RDS sends to CloudWatch Logs; C(0) turns it off.
+      - RDS applies a change at once, whatever I(apply_immediately) says.
+    type: int
+    choices: [0, 1, 5, 10, 15, 30, 60]
+  monitoring_role_arn:
+    description:
+      - ARN of the IAM role RDS publishes Enhanced Monitoring metrics with (assumable by
+        C(monitoring.rds.amazonaws.com), with the AWS managed policy C(AmazonRDSEnhancedMonitoringRole)).
+      - Required when I(monitoring_interval) is more than C(0); not allowed with C(0).
+      - A role made just before may not reach RDS for a few seconds on AWS; the create or modification is
+        retried (for about a minute at most) while RDS answers that the role is invalid for C(ENHANCED_MONITORING).
+    type: str
   enable_iam_database_authentication:
     description: Whether IAM database authentication is on.
     type: bool
@@ -203,6 +217,8 @@ EXAMPLES = r"""
     deletion_protection: false
     enable_iam_database_authentication: true
     copy_tags_to_snapshot: true
+    monitoring_interval: 60
+    monitoring_role_arn: arn:aws:iam::123456789012:role/dev-payments-rds-monitoring-role
     tags:
       Project: payments
 
@@ -248,6 +264,14 @@ db_instance:
     master_user_secret:
       description: C(secret_arn), C(secret_status) and C(kms_key_id) of the secret that holds the password.
       type: dict
+    monitoring_interval:
+      description: Seconds between Enhanced Monitoring samples; C(0) when it is off.
+      type: int
+      sample: 60
+    monitoring_role_arn:
+      description: The role Enhanced Monitoring publishes with; absent when it was never on.
+      type: str
+      sample: arn:aws:iam::123456789012:role/dev-payments-rds-monitoring-role
     tags:
       description: The tags, as a dict.
       type: dict
@@ -288,7 +312,9 @@ from ansible_collections.payments.aws_platform.plugins.module_utils.base import 
 
 INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 ENGINE_VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+MONITORING_ROLE_ARN = re.compile(r"^arn:[a-z-]+:iam::[0-9]{12}:role/.+$")
 PERFORMANCE_INSIGHTS_RETENTION = [7, 731] + [31 * months for months in range(1, 24)]
+MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60]
 # Options that only matter to a create; the rest are settings compared with the instance.
 CREATE_REQUIRED = ("engine_version", "db_instance_class", "allocated_storage", "master_username")
 # Settings RDS changes in place, and the ModifyDBInstance argument for each.
@@ -347,6 +373,8 @@ def argument_spec():
         enable_performance_insights=dict(type="bool"),
         performance_insights_kms_key_id=dict(type="str", no_log=False),
         performance_insights_retention_period=dict(type="int"),
+        monitoring_interval=dict(type="int", choices=MONITORING_INTERVALS),
+        monitoring_role_arn=dict(type="str"),
         enable_iam_database_authentication=dict(type="bool"),
         copy_tags_to_snapshot=dict(type="bool"),
         auto_minor_version_upgrade=dict(type="bool"),
@@ -390,6 +418,13 @@ def input_problems(params):
         problems.append(
             f"performance_insights_retention_period must be 7, a multiple of 31 up to 713, or 731 (got {retention})"
         )
+    interval, role_arn = params["monitoring_interval"], params["monitoring_role_arn"]
+    if interval and not role_arn:
+        problems.append(f"monitoring_role_arn is required when monitoring_interval is more than 0 (got {interval})")
+    if interval == 0 and role_arn:
+        problems.append("monitoring_role_arn applies only when monitoring_interval is more than 0 (got 0: off)")
+    if role_arn and not MONITORING_ROLE_ARN.match(role_arn):
+        problems.append(f"monitoring_role_arn must be an IAM role ARN (got {role_arn!r})")
     for option in KMS_KEY_SETTINGS:
         if params[option] and "alias/" in params[option]:
             problems.append(f"{option} must be a KMS key ARN or id, not an alias (got {params[option]!r})")
@@ -475,6 +510,9 @@ def current_settings(instance):
         "enable_performance_insights": future.get("PerformanceInsightsEnabled"),
         "performance_insights_kms_key_id": future.get("PerformanceInsightsKMSKeyId"),
         "performance_insights_retention_period": future.get("PerformanceInsightsRetentionPeriod"),
+        # RDS answers MonitoringInterval 0 when Enhanced Monitoring is off; a missing one means off too.
+        "monitoring_interval": future.get("MonitoringInterval") or 0,
+        "monitoring_role_arn": future.get("MonitoringRoleArn"),
         "enable_iam_database_authentication": future.get("IAMDatabaseAuthenticationEnabled"),
         "copy_tags_to_snapshot": future.get("CopyTagsToSnapshot"),
         "auto_minor_version_upgrade": future.get("AutoMinorVersionUpgrade"),
@@ -613,6 +651,25 @@ def plan_performance_insights(plan, params, settings):
         plan.set("performance_insights_retention_period", "PerformanceInsightsRetentionPeriod", retention)
 
 
+def plan_monitoring(plan, params, settings):
+    """Enhanced Monitoring: the interval, and the role while it is on. Turning it on or changing the role sends
+    both (RDS wants the role with any interval above 0); turning it off sends the interval alone."""
+    wanted, current = params["monitoring_interval"], settings["monitoring_interval"]
+    interval = current if wanted is None else wanted
+    if interval == 0:
+        if current != 0:
+            plan.set("monitoring_interval", "MonitoringInterval", 0)
+        return
+    role_arn = params["monitoring_role_arn"]
+    if wanted is None and role_arn is None:
+        return
+    if role_arn is None:
+        role_arn = settings["monitoring_role_arn"]
+    if interval != current or role_arn != settings["monitoring_role_arn"]:
+        plan.set("monitoring_interval", "MonitoringInterval", interval)
+        plan.set("monitoring_role_arn", "MonitoringRoleArn", role_arn)
+
+
 def plan_update(params, settings):
     plan = Plan(settings)
     plan_fixed(plan, params, settings)
@@ -622,6 +679,7 @@ def plan_update(params, settings):
     plan_logs(plan, params, settings)
     plan_master_secret(plan, params, settings)
     plan_performance_insights(plan, params, settings)
+    plan_monitoring(plan, params, settings)
     return plan
 
 
@@ -671,6 +729,10 @@ def create_request(params):
             request["PerformanceInsightsKMSKeyId"] = params["performance_insights_kms_key_id"]
         if params["performance_insights_retention_period"]:
             request["PerformanceInsightsRetentionPeriod"] = params["performance_insights_retention_period"]
+    if params["monitoring_interval"] is not None:
+        request["MonitoringInterval"] = params["monitoring_interval"]
+        if params["monitoring_interval"] > 0:
+            request["MonitoringRoleArn"] = params["monitoring_role_arn"]
     if params["tags"]:
         request["Tags"] = tags_to_list(params["tags"])
     return request

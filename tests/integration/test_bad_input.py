@@ -119,6 +119,7 @@ CASES = [
     case("rds_kms_backup_window", "25:00-26:00", "hh24:mi-hh24:mi"),
     case("rds_kms_multi_az", "maybe", "convert to bool"),
     case("rds_kms_engine_major_version", "12", "one of: 14, 15, 16, 17, 18"),
+    case("rds_kms_monitoring_interval_seconds", 7, "one of: 0, 1, 5, 10, 15, 30, 60"),
     # dynamodb
     case("dynamodb_global_secondary_indexes", GSI_WITHOUT_HASH_KEY_TYPE, "hash_key_type", name="no-hash-key-type"),
     case(

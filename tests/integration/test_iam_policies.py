@@ -1,8 +1,9 @@
 """Least privilege: every policy document a converged prod really carries, read back from the emulator, is linted
 with parliament (and checked for wildcards), so what is tested is what was created.
 
-Documents: the inline and customer-managed policies of every role of the stack (the function's, the flow logs') and
-of the account's API Gateway CloudWatch Logs role, the KMS key policy, the audit bucket policy, the gateway VPC
+Documents: the inline and customer-managed policies of every role of the stack (the function's, the flow logs', the
+database's Enhanced Monitoring role's) and of the account's API Gateway CloudWatch Logs role, every one of those
+roles' trust policies, the KMS key policy, the audit bucket policy, the gateway VPC
 endpoint policies, the alarm topic policy and the function's resource policy (the permission for API Gateway).
 A finding parliament still reports is accepted only when ALLOWED names it, with the reason that also stands in a
 comment next to the policy's template; an allowed finding that no longer occurs fails too (a stale allow-list).
@@ -28,7 +29,26 @@ ENV = "prod"
 STACK = f"payments-{ENV}"
 
 # The AWS managed policies a role of the stack may have attached (not ours to lint: AWS writes and updates them).
-AWS_MANAGED_ALLOWED = {"arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}
+AWS_MANAGED_ALLOWED = {
+    "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+    "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+}
+# role -> (the service that assumes it, the AWS managed policies attached to it): nothing more, nothing less.
+STACK_ROLES = {
+    "payments-apigateway-cloudwatch": (
+        "apigateway.amazonaws.com",
+        {"arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"},
+    ),
+    f"{ENV}-payments-flow-logs-role": ("vpc-flow-logs.amazonaws.com", set()),
+    f"{ENV}-payments-lambda-role": ("lambda.amazonaws.com", set()),
+    f"{ENV}-payments-rds-monitoring-role": (
+        "monitoring.rds.amazonaws.com",
+        {"arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"},
+    ),
+}
+# The account-wide API Gateway logging role has no confused-deputy condition (see prowler_accepted.yml,
+# iam_role_cross_service_confused_deputy_prevention): API Gateway documents none for it.
+TRUST_WITHOUT_SOURCE_ACCOUNT = {"payments-apigateway-cloudwatch"}
 
 # Resource "*" in an Allow of an identity policy only for actions that support no resource-level permission.
 RESOURCE_STAR_ALLOWED = {
@@ -190,7 +210,23 @@ def test_the_stack_has_the_roles_and_attachments_it_should(converged):
 
     roles = stack_roles(endpoint, outputs)
 
-    assert roles == ["payments-apigateway-cloudwatch", "prod-payments-flow-logs-role", "prod-payments-lambda-role"]
+    assert roles == [
+        "payments-apigateway-cloudwatch",
+        "prod-payments-flow-logs-role",
+        "prod-payments-lambda-role",
+        "prod-payments-rds-monitoring-role",
+    ]
+    assert roles == sorted(STACK_ROLES)
+    for role in roles:
+        attached_to_role = {
+            policy["PolicyArn"] for policy in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+        }
+        assert attached_to_role == STACK_ROLES[role][1], role
+    # The database publishes Enhanced Monitoring through the stack's role (outputs and the instance agree).
+    monitoring_role_arn = iam.get_role(RoleName=f"{ENV}-payments-rds-monitoring-role")["Role"]["Arn"]
+    assert outputs["rds_kms"]["monitoring_role_arn"] == monitoring_role_arn
+    instance = aws("rds", endpoint).describe_db_instances(DBInstanceIdentifier=f"{STACK}-db")["DBInstances"][0]
+    assert (instance["MonitoringInterval"], instance["MonitoringRoleArn"]) == (60, monitoring_role_arn)
     attached = {
         policy["PolicyArn"]
         for role in roles
@@ -212,6 +248,32 @@ def test_every_identity_policy_passes_parliament_with_resource_star_only_where_a
             if statement["Effect"] == "Allow" and "*" in as_list(statement["Resource"]):
                 assert set(as_list(statement["Action"])) <= RESOURCE_STAR_ALLOWED, (name, statement)
         assert_parliament("iam", document)
+
+
+def test_every_trust_policy_lets_its_one_service_assume_the_role_for_this_account_only(converged):
+    endpoint, outputs = converged
+    iam = aws("iam", endpoint)
+    roles = stack_roles(endpoint, outputs)
+    assert roles
+
+    for role in roles:
+        document = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+        document = json.loads(document) if isinstance(document, str) else document
+        assert [statement["Effect"] for statement in statements(document)] == ["Allow"], (role, document)
+        statement = statements(document)[0]
+        assert statement["Principal"] == {"Service": STACK_ROLES[role][0]}, (role, statement)
+        assert as_list(statement["Action"]) == ["sts:AssumeRole"], (role, statement)
+        if role not in TRUST_WITHOUT_SOURCE_ACCOUNT:
+            assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == outputs["account_id"], (
+                role,
+                statement,
+            )
+        # parliament reads every document as an identity policy; a trust policy has no Resource (the role is the
+        # resource, and IAM refuses one there): that one MALFORMED finding, per statement, is expected, nothing else.
+        issues = parliament_issues(document)
+        missing_resource = [detail.strip() for detail in issues.pop("MALFORMED", [])]
+        assert missing_resource == ["Statement contains neither Resource nor NotResource"], (role, missing_resource)
+        assert issues == {}, (role, issues)
 
 
 RESOURCE_DOCUMENTS = [

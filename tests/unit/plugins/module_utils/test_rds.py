@@ -230,3 +230,81 @@ def test_no_pending_changes_is_the_instance_itself():
     instance = {"DBInstanceClass": "db.t3.micro", "PendingModifiedValues": {}}
 
     assert rds.with_pending_changes(instance) == instance
+
+
+# The bounded retry of a monitoring role RDS cannot use yet (IAM propagation on AWS).
+
+NOT_READY = "IAM role ARN value is invalid or does not include the required permissions for: ENHANCED_MONITORING"
+
+
+def _client_error(code, message, operation="CreateDBInstance"):
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+class _FlakyRds:
+    """Answers ``errors`` in turn, then succeeds; counts the calls."""
+
+    def __init__(self, *errors):
+        self.errors = list(errors)
+        self.calls = 0
+
+    def _answer(self, **request):
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return {"DBInstance": {"DBInstanceIdentifier": request["DBInstanceIdentifier"]}}
+
+    create_db_instance = _answer
+    modify_db_instance = _answer
+
+
+@pytest.fixture
+def sleeps(monkeypatch):
+    import time
+
+    recorded = []
+    monkeypatch.setattr(time, "sleep", recorded.append)
+    return recorded
+
+
+def test_a_monitoring_role_rds_cannot_use_yet_is_retried_with_backoff(sleeps):
+    client = _FlakyRds(
+        _client_error("InvalidParameterValue", NOT_READY), _client_error("InvalidParameterValue", NOT_READY)
+    )
+
+    created = rds.create_db_instance(client, {"DBInstanceIdentifier": "db-1", "MonitoringInterval": 60})
+    modified = rds.modify_db_instance(_FlakyRds(_client_error("InvalidParameterValue", NOT_READY)), "db-1", {})
+
+    assert created == {"DBInstanceIdentifier": "db-1"}
+    assert modified == {"DBInstanceIdentifier": "db-1"}
+    assert client.calls == 3
+    assert sleeps == [2, 4, 2]
+
+
+def test_the_monitoring_role_retry_is_bounded(sleeps):
+    client = _FlakyRds(*[_client_error("InvalidParameterValue", NOT_READY) for _ in range(20)])
+
+    with pytest.raises(Exception, match="ENHANCED_MONITORING"):
+        rds.create_db_instance(client, {"DBInstanceIdentifier": "db-1"})
+
+    assert client.calls == 7
+    assert sum(sleeps) == 2 + 4 + 8 + 16 + 20 + 20
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("InvalidParameterValue", "Invalid DB instance class"),
+        ("InvalidParameterCombination", "A MonitoringRoleARN value is required for ENHANCED_MONITORING"),
+    ],
+)
+def test_other_errors_are_not_retried_as_a_monitoring_role(sleeps, code, message):
+    client = _FlakyRds(_client_error(code, message))
+
+    with pytest.raises(Exception, match=message):
+        rds.create_db_instance(client, {"DBInstanceIdentifier": "db-1"})
+
+    assert client.calls == 1
+    assert sleeps == []

@@ -346,3 +346,117 @@ def test_absent_in_check_mode_deletes_nothing(run_module, rds, args):
 
     assert result["changed"] is True
     assert described(rds, args["db_instance_identifier"]) is not None
+
+
+MONITORING_ROLE = "arn:aws:iam::123456789012:role/test-payments-rds-monitoring-role"
+OTHER_MONITORING_ROLE = "arn:aws:iam::123456789012:role/other-rds-monitoring-role"
+
+
+def monitoring_of(instance):
+    return instance.get("MonitoringInterval"), instance.get("MonitoringRoleArn")
+
+
+def test_create_with_enhanced_monitoring_then_a_rerun_changes_nothing(run_module, rds, args):
+    monitored = dict(args, monitoring_interval=60, monitoring_role_arn=MONITORING_ROLE)
+
+    created = run_module(MODULE, monitored)
+    again = run_module(MODULE, monitored, diff=True)
+
+    instance = described(rds, args["db_instance_identifier"])
+    assert created["changed"] is True
+    assert monitoring_of(instance) == (60, MONITORING_ROLE)
+    assert created["db_instance"]["monitoring_interval"] == 60
+    assert created["db_instance"]["monitoring_role_arn"] == MONITORING_ROLE
+    assert again["changed"] is False, again.get("diff")
+    assert again["modifications"] == {}
+    assert again["settings"]["monitoring_interval"] == 60
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_new_monitoring_interval_or_role_is_modified_in_place_and_check_mode_writes_nothing(
+    run_module, rds, args, check_mode
+):
+    run_module(MODULE, dict(args, monitoring_interval=60, monitoring_role_arn=MONITORING_ROLE))
+
+    result = run_module(
+        MODULE,
+        dict(args, monitoring_interval=30, monitoring_role_arn=OTHER_MONITORING_ROLE),
+        check_mode=check_mode,
+        diff=True,
+    )
+    rerun = run_module(MODULE, dict(args, monitoring_interval=30, monitoring_role_arn=OTHER_MONITORING_ROLE))
+
+    assert result["changed"] is True
+    assert result["modifications"]["MonitoringInterval"] == 30
+    assert result["modifications"]["MonitoringRoleArn"] == OTHER_MONITORING_ROLE
+    assert result["diff"]["before"]["monitoring_interval"] == 60
+    assert result["diff"]["after"]["monitoring_interval"] == 30
+    if check_mode:
+        assert rerun["changed"] is True  # the plan changed nothing: the real run still has the change to make
+    else:
+        assert rerun["changed"] is False, rerun.get("diff")
+    assert monitoring_of(described(rds, args["db_instance_identifier"])) == (30, OTHER_MONITORING_ROLE)
+
+
+def test_check_mode_leaves_the_monitoring_interval_as_it_is(run_module, rds, args):
+    run_module(MODULE, dict(args, monitoring_interval=60, monitoring_role_arn=MONITORING_ROLE))
+
+    result = run_module(MODULE, dict(args, monitoring_interval=5, monitoring_role_arn=MONITORING_ROLE), check_mode=True)
+
+    assert result["changed"] is True
+    assert result["modifications"]["MonitoringInterval"] == 5
+    assert monitoring_of(described(rds, args["db_instance_identifier"])) == (60, MONITORING_ROLE)
+
+
+def test_monitoring_is_turned_on_for_an_instance_without_it_and_off_again(run_module, rds, args):
+    run_module(MODULE, args)
+    assert described(rds, args["db_instance_identifier"])["MonitoringInterval"] == 0
+
+    turned_on = run_module(MODULE, dict(args, monitoring_interval=15, monitoring_role_arn=MONITORING_ROLE))
+    turned_off = run_module(MODULE, dict(args, monitoring_interval=0))
+    off_again = run_module(MODULE, dict(args, monitoring_interval=0))
+
+    assert turned_on["modifications"]["MonitoringInterval"] == 15
+    assert turned_on["modifications"]["MonitoringRoleArn"] == MONITORING_ROLE
+    assert turned_off["changed"] is True
+    assert turned_off["modifications"] == {"MonitoringInterval": 0, "ApplyImmediately": True}
+    assert off_again["changed"] is False, off_again.get("diff")
+    assert described(rds, args["db_instance_identifier"])["MonitoringInterval"] == 0
+
+
+def test_unset_monitoring_options_leave_monitoring_alone(run_module, rds, args):
+    run_module(MODULE, dict(args, monitoring_interval=60, monitoring_role_arn=MONITORING_ROLE))
+
+    result = run_module(
+        MODULE, {"db_instance_identifier": args["db_instance_identifier"], "backup_retention_period": 3}
+    )
+
+    assert result["changed"] is False
+    assert monitoring_of(described(rds, args["db_instance_identifier"])) == (60, MONITORING_ROLE)
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"monitoring_interval": 60}, "monitoring_role_arn is required when monitoring_interval is more than 0"),
+        ({"monitoring_interval": 0, "monitoring_role_arn": MONITORING_ROLE}, "monitoring_role_arn applies only"),
+        ({"monitoring_interval": 60, "monitoring_role_arn": "dev-payments-rds-monitoring-role"}, "IAM role ARN"),
+        ({"monitoring_interval": 7, "monitoring_role_arn": MONITORING_ROLE}, "monitoring_interval"),
+    ],
+)
+def test_bad_monitoring_options_fail_before_any_aws_call(run_module, rds, args, change, named):
+    result = run_module(MODULE, dict(args, **change))
+
+    assert result["failed"] is True
+    assert named in result["msg"]
+    assert described(rds, args["db_instance_identifier"]) is None
+
+
+def test_an_interval_without_a_role_on_an_existing_instance_fails_and_changes_nothing(run_module, rds, args):
+    run_module(MODULE, args)
+
+    result = run_module(MODULE, {"db_instance_identifier": args["db_instance_identifier"], "monitoring_interval": 60})
+
+    assert result["failed"] is True
+    assert "monitoring_role_arn" in result["msg"]
+    assert described(rds, args["db_instance_identifier"])["MonitoringInterval"] == 0
