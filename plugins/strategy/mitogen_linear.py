@@ -35,7 +35,35 @@ try:
 except ImportError:
     HAS_MITOGEN = False
 
+
+def one_interpreter_per_local_host(connect_local):
+    """mitogen keys a target interpreter by its connection settings, and every ``ansible_connection: local``
+    host has the same ones (the controller's Python), so all of a play's local hosts shared one interpreter,
+    and it runs one call at a time: three environments in one run (one local host each) took three times as
+    long as one. Naming the interpreter after its inventory host gives each host its own, run in parallel."""
+
+    def connect(spec):
+        stack = connect_local(spec)
+        name = str(spec.inventory_name()).replace("/", "_").replace("\\", "_")
+        stack["kwargs"] = dict(stack.get("kwargs") or {}, remote_name=f"payments:{name}")
+        return stack
+
+    return connect
+
+
 if HAS_MITOGEN:
+    import ansible_mitogen.affinity
+    import ansible_mitogen.connection
+
+    # mitogen pins its processes to CPUs: on fewer than 4 it keeps one for its multiplexer and pins the
+    # controller, every worker and every host's interpreter to one other, so a 2-core machine ran three
+    # environments on one core. The base Policy pins nothing and leaves placement to the kernel.
+    ansible_mitogen.affinity.policy = ansible_mitogen.affinity.Policy()
+
+    # Worker processes fork from the controller after this import, so they see the change.
+    ansible_mitogen.connection.CONNECTION_METHOD["local"] = one_interpreter_per_local_host(
+        ansible_mitogen.connection.CONNECTION_METHOD["local"]
+    )
 
     class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
         pass
