@@ -18,6 +18,9 @@ description:
     (an execution environment built without it, an installed collection used with another C(ansible.cfg)),
     the plugin warns once and runs the plain linear strategy, with the same results, only slower.
   - Set C(ANSIBLE_STRATEGY=linear) to run without mitogen.
+  - Unlike mitogen's own C(mitogen_linear), every C(ansible_connection=local) host gets an interpreter of its own
+    (named C(payments:<inventory host>)), so environments converged in one run run side by side, and no process
+    is pinned to a CPU (mitogen pins all but its multiplexer to one CPU on a machine with fewer than 4).
 author:
   - Payments platform team (!UNKNOWN)
 notes:

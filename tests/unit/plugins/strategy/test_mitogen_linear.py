@@ -107,3 +107,77 @@ def test_a_play_runs_under_either_strategy(strategy, tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok=2" in done.stdout
+
+
+def test_each_local_host_is_given_an_interpreter_named_after_it(monkeypatch):
+    plugin = load_plugin(monkeypatch, without_mitogen=False)
+
+    class Spec:
+        def __init__(self, name):
+            self.name = name
+
+        def inventory_name(self):
+            return self.name
+
+    connect = plugin.one_interpreter_per_local_host(lambda spec: {"method": "local", "kwargs": {"python_path": ["py"]}})
+
+    dev, prod = connect(Spec("payments-dev")), connect(Spec("group/prod"))
+
+    assert dev == {"method": "local", "kwargs": {"python_path": ["py"], "remote_name": "payments:payments-dev"}}
+    assert prod["kwargs"]["remote_name"] == "payments:group_prod"  # mitogen refuses slashes in a name
+
+
+PID_MODULE = """#!/usr/bin/python
+import os
+from ansible.module_utils.basic import AnsibleModule
+module = AnsibleModule(argument_spec={})
+module.exit_json(changed=False, pid=os.getpid(), cpus=sorted(os.sched_getaffinity(0)))
+"""
+
+
+def test_local_hosts_each_keep_one_interpreter_of_their_own_on_every_cpu(tmp_path):
+    """Three local hosts (three environments in one run): a module reports the interpreter it ran in. Each
+    host keeps one interpreter across tasks (mitogen's persistence), no two hosts share one (they would run
+    one after another), and none is pinned to a CPU."""
+    (tmp_path / "library").mkdir()
+    (tmp_path / "library" / "interpreter_pid.py").write_text(PID_MODULE)
+    (tmp_path / "hosts.yml").write_text(
+        "all:\n  hosts:\n"
+        + "".join(
+            f"    {env}:\n      ansible_connection: local\n      ansible_python_interpreter: {sys.executable}\n"
+            for env in ("dev", "staging", "prod")
+        )
+    )
+    (tmp_path / "play.yml").write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - {interpreter_pid: {}, register: first}\n"
+        "    - {interpreter_pid: {}, register: second}\n"
+        "    - ansible.builtin.debug:\n"
+        "        msg: \"PID {{ inventory_hostname }} {{ first.pid }} {{ second.pid }} {{ second.cpus | join(',') }}\"\n"
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "hosts.yml", "play.yml"],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+            "ANSIBLE_STRATEGY": PLUGIN_FQCN,
+            "ANSIBLE_LIBRARY": str(tmp_path / "library"),
+            "ANSIBLE_FORCE_COLOR": "0",
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    seen = {}
+    for line in done.stdout.splitlines():
+        if '"msg": "PID ' in line:
+            host, first, second, cpus = line.split('"msg": "PID ')[1].rstrip('"').split()
+            seen[host] = (first, second, cpus)
+    assert set(seen) == {"dev", "staging", "prod"}, done.stdout
+    assert all(first == second for first, second, _ in seen.values()), seen
+    assert len({first for first, _, _ in seen.values()}) == 3, seen
+    every_cpu = ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(0)))
+    assert all(cpus == every_cpu for _, _, cpus in seen.values()), seen
