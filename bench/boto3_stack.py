@@ -425,8 +425,8 @@ def create(call: Caller, env: str) -> dict:
 
     # The audit bucket.
     bucket = n.bucket
-    call("s3", "create_bucket", Bucket=bucket, ObjectOwnership="BucketOwnerEnforced")
-    call("s3", "put_bucket_versioning", Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    # Object Lock at creation (WORM-capable, no default retention) turns versioning on as well.
+    call("s3", "create_bucket", Bucket=bucket, ObjectOwnership="BucketOwnerEnforced", ObjectLockEnabledForBucket=True)
     call(
         "s3",
         "put_bucket_encryption",
@@ -854,6 +854,7 @@ def read(call: Caller, env: str) -> dict:
 
     for operation in (
         "get_bucket_versioning",
+        "get_object_lock_configuration",
         "get_bucket_encryption",
         "get_public_access_block",
         "get_bucket_ownership_controls",

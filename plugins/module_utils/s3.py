@@ -97,9 +97,12 @@ def bucket_region(s3_client, name):
     return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(constraint, constraint)
 
 
-def create_bucket(s3_client, name, region):
-    """Create the bucket in ``region``; raises BucketOwnedElsewhere when another account has the name."""
+def create_bucket(s3_client, name, region, object_lock=False):
+    """Create the bucket in ``region`` (with Object Lock, which also turns versioning on, when
+    ``object_lock``); raises BucketOwnedElsewhere when another account has the name."""
     request = {"Bucket": name}
+    if object_lock:
+        request["ObjectLockEnabledForBucket"] = True
     # us-east-1 takes no LocationConstraint (AWS refuses "us-east-1" as one).
     if region != "us-east-1":
         request["CreateBucketConfiguration"] = {"LocationConstraint": region}
@@ -137,6 +140,30 @@ def get_versioning(s3_client, name):
 def put_versioning(s3_client, name, enabled):
     status = "Enabled" if enabled else "Suspended"
     s3_client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": status})
+
+
+def get_object_lock(s3_client, name):
+    """``{enabled, mode, retention_days}`` (plus ``retention_years`` for a retention set in years);
+    ``enabled`` false when the bucket has no Object Lock configuration."""
+    answer = _or_none(s3_client.get_object_lock_configuration, ("ObjectLockConfigurationNotFoundError",), Bucket=name)
+    configuration = (answer or {}).get("ObjectLockConfiguration", {})
+    retention = configuration.get("Rule", {}).get("DefaultRetention", {})
+    view = {
+        "enabled": configuration.get("ObjectLockEnabled") == "Enabled",
+        "mode": retention.get("Mode"),
+        "retention_days": retention.get("Days") or None,
+    }
+    if retention.get("Years"):
+        view["retention_years"] = retention["Years"]
+    return view
+
+
+def put_object_lock(s3_client, name, lock):
+    """Turn Object Lock on (it cannot be turned off) with ``lock``'s default retention, or none."""
+    configuration = {"ObjectLockEnabled": "Enabled"}
+    if lock.get("mode") and lock.get("retention_days"):
+        configuration["Rule"] = {"DefaultRetention": {"Mode": lock["mode"], "Days": lock["retention_days"]}}
+    s3_client.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=configuration)
 
 
 def get_encryption(s3_client, name):
@@ -438,9 +465,14 @@ def object_versions_page(s3_client, name):
     return [{"Key": item["Key"], "VersionId": item["VersionId"]} for item in items][:DELETE_BATCH]
 
 
-def delete_object_batch(s3_client, name, objects):
-    """Delete up to 1000 versions; the per-key errors DeleteObjects reports instead of raising."""
-    answer = s3_client.delete_objects(Bucket=name, Delete={"Objects": objects, "Quiet": True})
+def delete_object_batch(s3_client, name, objects, bypass_governance=False):
+    """Delete up to 1000 versions; the per-key errors DeleteObjects reports instead of raising.
+    ``bypass_governance`` also deletes versions under a GOVERNANCE-mode Object Lock retention (it needs
+    s3:BypassGovernanceRetention); COMPLIANCE-mode versions cannot be deleted before their date."""
+    request = {"Bucket": name, "Delete": {"Objects": objects, "Quiet": True}}
+    if bypass_governance:
+        request["BypassGovernanceRetention"] = True
+    answer = s3_client.delete_objects(**request)
     return answer.get("Errors", [])
 
 
@@ -456,8 +488,9 @@ def abort_multipart_uploads(s3_client, name):
         params["UploadIdMarker"] = page.get("NextUploadIdMarker")
 
 
-def empty_bucket(s3_client, name):
+def empty_bucket(s3_client, name, bypass_governance=False):
     """Delete every object version and delete marker (and abort unfinished uploads); how many versions.
+    ``bypass_governance`` for a bucket with Object Lock (see ``delete_object_batch``).
 
     A policy that denies object calls would stop this half-way: a forced delete removes the bucket's
     policy once, then tries again (the emulator ignores policy conditions, so an audit bucket's
@@ -469,7 +502,7 @@ def empty_bucket(s3_client, name):
         batch = object_versions_page(s3_client, name)
         if not batch:
             break
-        errors = delete_object_batch(s3_client, name, batch)
+        errors = delete_object_batch(s3_client, name, batch, bypass_governance)
         denied = [error for error in errors if error.get("Code") == "AccessDenied"]
         if denied and not policy_removed and get_policy(s3_client, name) is not None:
             delete_policy(s3_client, name)

@@ -39,6 +39,8 @@ options:
     description:
       - With O(state=absent), first delete every object version and delete marker (and abort unfinished
         multipart uploads), and the bucket policy when it denies those deletes.
+      - On a bucket with Object Lock, versions under a V(GOVERNANCE) retention are deleted with
+        C(BypassGovernanceRetention); versions under a V(COMPLIANCE) retention or a legal hold make it fail.
       - Without it, a bucket that holds anything is not deleted and the module fails.
     type: bool
     default: false
@@ -47,6 +49,32 @@ options:
       - V(true) enables versioning; V(false) suspends it on a versioned bucket (S3 cannot turn versioning
         off once it was on) and leaves a never-versioned bucket as it is.
     type: bool
+  object_lock:
+    description:
+      - S3 Object Lock (write-once-read-many), which needs versioning on (S3 turns it on with the lock).
+      - A new bucket is created with Object Lock when O(object_lock.enabled=true); an existing bucket
+        without it gets it with C(PutObjectLockConfiguration) (AWS allows this on a versioned bucket).
+      - Object Lock cannot be turned off once on. O(object_lock.enabled=false) on a bucket that has it
+        fails (nothing is written), so that a plan never pretends it could be removed.
+      - With Object Lock on, O(versioning=false) fails too (S3 refuses to suspend versioning).
+    type: dict
+    suboptions:
+      enabled:
+        description: Whether the bucket has Object Lock.
+        type: bool
+        required: true
+      mode:
+        description:
+          - The mode of the bucket's default retention. V(GOVERNANCE) versions can be deleted early by a
+            caller with C(s3:BypassGovernanceRetention) (which O(force) uses); V(COMPLIANCE) versions
+            cannot be deleted by anyone, root included, until their retention ends.
+          - Set together with O(object_lock.retention_days), or neither; neither removes the bucket's default
+            retention (objects are then protected only when a writer sets a retention or a legal hold).
+        type: str
+        choices: [GOVERNANCE, COMPLIANCE]
+      retention_days:
+        description: The default retention of new object versions, in days (at least 1).
+        type: int
   encryption:
     description:
       - The default encryption of new objects. Replaces the current default encryption as a whole.
@@ -180,6 +208,9 @@ EXAMPLES = r"""
   payments.aws_platform.s3_bucket_config:
     name: payments-dev-audit-0a1b2c3d
     versioning: true
+    # WORM-capable; no default retention (a writer sets one per object, or a legal hold).
+    object_lock:
+      enabled: true
     encryption:
       sse_algorithm: aws:kms
       kms_key_id: "{{ payments_stack_key_arn }}"
@@ -211,6 +242,14 @@ EXAMPLES = r"""
     tags:
       Project: payments
 
+- name: Keep every new object version at least 30 days (GOVERNANCE mode)
+  payments.aws_platform.s3_bucket_config:
+    name: payments-dev-audit-0a1b2c3d
+    object_lock:
+      enabled: true
+      mode: GOVERNANCE
+      retention_days: 30
+
 - name: Delete a bucket with everything in it
   payments.aws_platform.s3_bucket_config:
     name: payments-dev-audit-0a1b2c3d
@@ -241,6 +280,12 @@ bucket:
     versioning:
       description: C(Enabled), C(Suspended), or C(Disabled) for a bucket never versioned.
       type: str
+    object_lock:
+      description:
+        - The Object Lock configuration - C(enabled), and the default retention's C(mode) and
+          C(retention_days) (null when none; C(retention_years) too when one was set in years).
+      type: dict
+      sample: {"enabled": true, "mode": "GOVERNANCE", "retention_days": 30}
     encryption:
       description: The default encryption - C(sse_algorithm), C(kms_key_id), C(bucket_key_enabled); {} when none.
       type: dict
@@ -290,8 +335,10 @@ STORAGE_CLASSES = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_
 
 # The order settings are written in: ownership before the policy (a policy may rely on ACLs being off),
 # the public access block before the policy (so a briefly public policy is never accepted).
+# Object Lock right after versioning: an existing bucket needs versioning on before it takes the lock.
 SETTINGS = (
     "versioning",
+    "object_lock",
     "encryption",
     "public_access_block",
     "object_ownership",
@@ -331,6 +378,15 @@ def argument_spec():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         force=dict(type="bool", default=False),
         versioning=dict(type="bool"),
+        object_lock=dict(
+            type="dict",
+            options=dict(
+                enabled=dict(type="bool", required=True),
+                mode=dict(type="str", choices=["GOVERNANCE", "COMPLIANCE"]),
+                retention_days=dict(type="int"),
+            ),
+            required_together=[("mode", "retention_days")],
+        ),
         encryption=dict(
             type="dict",
             options=dict(
@@ -374,12 +430,33 @@ def lifecycle_errors(rules):
     return errors
 
 
+def object_lock_errors(lock, versioning):
+    """Why ``object_lock`` (with ``versioning``) would be refused; [] when it is fine."""
+    errors = []
+    if lock["retention_days"] is not None and lock["retention_days"] < 1:
+        errors.append(f"object_lock.retention_days must be at least 1 (got {lock['retention_days']})")
+    if not lock["enabled"] and lock["mode"] is not None:
+        errors.append("object_lock.mode and object_lock.retention_days need object_lock.enabled=true")
+    if lock["enabled"] and versioning is False:
+        errors.append("versioning=false conflicts with object_lock.enabled=true: Object Lock needs versioning")
+    return errors
+
+
 def desired_settings(module):
     """The settings the user set, in the shape of the bucket view; unset ones are missing."""
     params = module.params
     wanted = {}
     if params["versioning"] is not None:
         wanted["versioning"] = params["versioning"]
+    if params["object_lock"] is not None:
+        errors = object_lock_errors(params["object_lock"], params["versioning"])
+        if errors:
+            module.fail_json(msg="; ".join(errors))
+        wanted["object_lock"] = {
+            "enabled": params["object_lock"]["enabled"],
+            "mode": params["object_lock"]["mode"],
+            "retention_days": params["object_lock"]["retention_days"],
+        }
     if params["encryption"] is not None:
         wanted["encryption"] = {key: value for key, value in params["encryption"].items() if value is not None}
     if params["public_access_block"] is not None:
@@ -409,6 +486,7 @@ def new_bucket_view(name, region):
         "arn": s3.bucket_arn(name, region),
         "region": region,
         "versioning": "Disabled",
+        "object_lock": {"enabled": False, "mode": None, "retention_days": None},
         "encryption": {},
         "public_access_block": {field: False for field in s3.PUBLIC_ACCESS_BLOCK_FIELDS},
         "object_ownership": None,
@@ -424,6 +502,7 @@ def read_bucket(s3_client, name, region):
         "arn": s3.bucket_arn(name, region),
         "region": region,
         "versioning": s3.get_versioning(s3_client, name),
+        "object_lock": s3.get_object_lock(s3_client, name),
         "encryption": s3.get_encryption(s3_client, name),
         "public_access_block": s3.get_public_access_block(s3_client, name),
         "object_ownership": s3.get_object_ownership(s3_client, name),
@@ -453,14 +532,38 @@ def owned_elsewhere_message(name):
 # What changes
 
 
+def object_lock_change(current, wanted):
+    """The Object Lock configuration after the change, or None when there is none to make. Raises
+    ValueError when asked to turn a bucket's Object Lock off (S3 cannot)."""
+    if not wanted["enabled"]:
+        if current["enabled"]:
+            raise ValueError(
+                "Object Lock is enabled on this bucket and can never be turned off: set object_lock.enabled=true"
+            )
+        return None
+    if current == wanted:
+        return None
+    return dict(wanted)
+
+
 def changes_to(view, wanted, params):
     """``{setting: value after}`` for every setting that differs from ``view``."""
     changes = {}
+    lock_on = view["object_lock"]["enabled"] or wanted.get("object_lock", {}).get("enabled", False)
     if "versioning" in wanted:
         if wanted["versioning"] and view["versioning"] != "Enabled":
             changes["versioning"] = "Enabled"
         elif not wanted["versioning"] and view["versioning"] == "Enabled":
+            if lock_on:
+                raise ValueError("versioning cannot be suspended on a bucket with Object Lock")
             changes["versioning"] = "Suspended"
+    if "object_lock" in wanted:
+        lock = object_lock_change(view["object_lock"], wanted["object_lock"])
+        if lock is not None:
+            changes["object_lock"] = lock
+            # S3 turns versioning on with the lock.
+            if view["versioning"] != "Enabled":
+                changes["versioning"] = "Enabled"
     if "encryption" in wanted and not s3.encryption_equal(view["encryption"], wanted["encryption"]):
         changes["encryption"] = wanted["encryption"]
     if "public_access_block" in wanted:
@@ -489,6 +592,7 @@ def same_policy(current, wanted):
 def apply_changes(s3_client, name, changes):
     writers = {
         "versioning": lambda value: s3.put_versioning(s3_client, name, value == "Enabled"),
+        "object_lock": lambda value: s3.put_object_lock(s3_client, name, value),
         "encryption": lambda value: s3.put_encryption(s3_client, name, value),
         "public_access_block": lambda value: s3.put_public_access_block(s3_client, name, value),
         "object_ownership": lambda value: s3.put_object_ownership(s3_client, name, value),
@@ -512,7 +616,10 @@ def ensure_present(module, s3_client):
     wanted = desired_settings(module)
     exists = find_bucket(module, s3_client)
     before = read_bucket(s3_client, name, region) if exists else {}
-    changes = changes_to(before or new_bucket_view(name, region), wanted, module.params)
+    try:
+        changes = changes_to(before or new_bucket_view(name, region), wanted, module.params)
+    except ValueError as e:
+        module.fail_json(msg=f"Bucket {name}: {e}")
     predicted = dict(before or new_bucket_view(name, region), **changes)
     changed = not exists or bool(changes)
 
@@ -521,11 +628,12 @@ def ensure_present(module, s3_client):
 
     if not exists:
         try:
-            s3.create_bucket(s3_client, name, region)
+            # Object Lock at creation: it also turns versioning on, so the order of later writes is free.
+            s3.create_bucket(s3_client, name, region, object_lock="object_lock" in changes)
         except s3.BucketOwnedElsewhere:
             module.fail_json(msg=owned_elsewhere_message(name))
         # A new bucket comes with the account's defaults (on AWS: SSE-S3, BucketOwnerEnforced, blocks on):
-        # write only what differs from what it really has.
+        # write only what differs from what it really has (the default retention is written afterwards).
         changes = changes_to(read_bucket(s3_client, name, region), wanted, module.params)
     apply_changes(s3_client, name, changes)
     after = read_bucket(s3_client, name, region)
@@ -548,7 +656,7 @@ def ensure_absent(module, s3_client):
     if module.check_mode:
         exit_with(module, True, before, {}, bucket={}, changes=["bucket"])
     if first is not None:
-        s3.empty_bucket(s3_client, name)
+        s3.empty_bucket(s3_client, name, bypass_governance=before["object_lock"]["enabled"])
     changed = s3.delete_bucket(s3_client, name)
     exit_with(module, changed, before, {}, bucket={}, changes=["bucket"] if changed else [])
 

@@ -134,6 +134,8 @@ CASES = [
     case("s3_audit_deep_archive_after_days", 60, "at least 90 days after s3_audit_glacier_after_days"),
     case("s3_audit_glacier_after_days", 0, "at least 1"),
     case("s3_audit_noncurrent_expiration_days", 10, "more than s3_audit_noncurrent_glacier_after_days"),
+    case("s3_audit_object_lock_mode", "WORM", "one of: GOVERNANCE, COMPLIANCE"),
+    case("s3_audit_object_lock_retention_days", -1, "at least 0"),
     # lambda
     case("lambda_memory_mb", 64, "128 to 10240"),
     case("lambda_memory_mb", 10241, "128 to 10240"),

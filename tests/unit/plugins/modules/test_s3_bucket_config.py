@@ -410,3 +410,146 @@ def test_bad_lifecycle_rules_fail_before_any_call(run_module, s3, name, rules, m
     assert message in result["msg"]
     assert "lifecycle_rules" in result["msg"]
     assert not exists(s3, name)
+
+
+# Object Lock
+
+
+def object_lock(s3, name):
+    try:
+        return s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]
+    except ClientError as e:
+        if e.response["Error"]["Code"] == "ObjectLockConfigurationNotFoundError":
+            return None
+        raise
+
+
+def test_create_with_object_lock_then_rerun_changes_nothing(run_module, s3, name, key_arn):
+    args = dict(full_args(name, key_arn), object_lock={"enabled": True})
+
+    plan = run_module(MODULE, args, check_mode=True, diff=True)
+    created = run_module(MODULE, args)
+    again = run_module(MODULE, args)
+    plan_again = run_module(MODULE, args, check_mode=True, diff=True)
+
+    assert plan["changed"] is True
+    assert "object_lock" in plan["changes"]
+    assert plan["diff"]["after"]["object_lock"] == {"enabled": True, "mode": None, "retention_days": None}
+    assert created["changed"] is True, created
+    assert created["bucket"]["object_lock"] == {"enabled": True, "mode": None, "retention_days": None}
+    assert object_lock(s3, name) == {"ObjectLockEnabled": "Enabled"}
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+    assert again["changed"] is False
+    assert again["changes"] == []
+    assert plan_again["changed"] is False
+    assert plan_again["diff"]["before"] == plan_again["diff"]["after"]
+
+
+def test_create_with_object_lock_and_default_retention(run_module, s3, name):
+    lock = {"enabled": True, "mode": "GOVERNANCE", "retention_days": 7}
+
+    created = run_module(MODULE, {"name": name, "object_lock": lock})
+    again = run_module(MODULE, {"name": name, "object_lock": lock})
+
+    assert created["changed"] is True, created
+    assert created["bucket"]["object_lock"] == lock
+    assert object_lock(s3, name)["Rule"]["DefaultRetention"]["Mode"] == "GOVERNANCE"
+    assert object_lock(s3, name)["Rule"]["DefaultRetention"]["Days"] == 7
+    assert again["changed"] is False
+
+
+def test_object_lock_is_added_to_an_existing_bucket_and_check_mode_writes_nothing(run_module, s3, name):
+    run_module(MODULE, {"name": name})
+    args = {"name": name, "object_lock": {"enabled": True}}
+
+    plan = run_module(MODULE, args, check_mode=True, diff=True)
+    lock_after_plan = object_lock(s3, name)
+    enabled = run_module(MODULE, args)
+
+    assert plan["changed"] is True
+    assert plan["changes"] == ["object_lock", "versioning"]
+    assert plan["diff"]["before"]["object_lock"]["enabled"] is False
+    assert plan["diff"]["after"]["object_lock"]["enabled"] is True
+    assert lock_after_plan is None
+    assert enabled["changed"] is True, enabled
+    assert object_lock(s3, name) == {"ObjectLockEnabled": "Enabled"}
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+
+
+def test_default_retention_is_set_changed_and_removed(run_module, s3, name):
+    run_module(MODULE, {"name": name, "object_lock": {"enabled": True}})
+    governance = {"enabled": True, "mode": "GOVERNANCE", "retention_days": 30}
+    compliance = {"enabled": True, "mode": "COMPLIANCE", "retention_days": 1}
+
+    set_plan = run_module(MODULE, {"name": name, "object_lock": governance}, check_mode=True)
+    assert set_plan["changed"] is True
+    assert object_lock(s3, name) == {"ObjectLockEnabled": "Enabled"}
+
+    set_result = run_module(MODULE, {"name": name, "object_lock": governance})
+    assert set_result["changes"] == ["object_lock"]
+    assert object_lock(s3, name)["Rule"]["DefaultRetention"]["Days"] == 30
+
+    changed = run_module(MODULE, {"name": name, "object_lock": compliance})
+    assert changed["changed"] is True
+    assert object_lock(s3, name)["Rule"]["DefaultRetention"]["Mode"] == "COMPLIANCE"
+    assert object_lock(s3, name)["Rule"]["DefaultRetention"]["Days"] == 1
+
+    removed = run_module(MODULE, {"name": name, "object_lock": {"enabled": True}})
+    assert removed["changed"] is True
+    assert removed["bucket"]["object_lock"] == {"enabled": True, "mode": None, "retention_days": None}
+    assert "Rule" not in object_lock(s3, name)
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_object_lock_cannot_be_turned_off(run_module, s3, name, check_mode):
+    run_module(MODULE, {"name": name, "object_lock": {"enabled": True}})
+
+    result = run_module(MODULE, {"name": name, "object_lock": {"enabled": False}}, check_mode=check_mode)
+    suspend = run_module(MODULE, {"name": name, "versioning": False}, check_mode=check_mode)
+
+    assert result["failed"] is True
+    assert "can never be turned off" in result["msg"]
+    assert suspend["failed"] is True
+    assert "Object Lock" in suspend["msg"]
+    assert object_lock(s3, name) == {"ObjectLockEnabled": "Enabled"}
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+
+
+def test_object_lock_off_on_a_bucket_without_it_is_no_change(run_module, s3, name):
+    run_module(MODULE, {"name": name})
+
+    result = run_module(MODULE, {"name": name, "object_lock": {"enabled": False}})
+
+    assert result["changed"] is False
+    assert object_lock(s3, name) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"object_lock": {"enabled": True, "mode": "GOVERNANCE"}}, "retention_days"),
+        ({"object_lock": {"enabled": True, "retention_days": 5}}, "mode"),
+        ({"object_lock": {"enabled": True, "mode": "GOVERNANCE", "retention_days": 0}}, "at least 1"),
+        ({"object_lock": {"enabled": True, "mode": "WORM", "retention_days": 5}}, "mode"),
+        ({"object_lock": {"enabled": False, "mode": "GOVERNANCE", "retention_days": 5}}, "enabled=true"),
+        ({"object_lock": {"enabled": True}, "versioning": False}, "versioning"),
+    ],
+)
+def test_bad_object_lock_options_fail_before_any_call(run_module, s3, name, args, message):
+    result = run_module(MODULE, dict(args, name=name))
+
+    assert result["failed"] is True
+    assert message in result["msg"]
+    assert not exists(s3, name)
+
+
+def test_force_deletes_a_bucket_with_object_lock_and_governance_retention(run_module, s3, name):
+    lock = {"enabled": True, "mode": "GOVERNANCE", "retention_days": 1}
+    run_module(MODULE, {"name": name, "object_lock": lock})
+    put_versions(s3, name)
+    run_module(MODULE, {"name": name, "policy": deny_insecure_transport(name)})
+
+    result = run_module(MODULE, {"name": name, "state": "absent", "force": True})
+
+    assert result["changed"] is True, result
+    assert not exists(s3, name)
