@@ -673,7 +673,8 @@ def create(call: Caller, env: str) -> dict:
         domainName=domain,
         regionalCertificateArn=certificate_arn,
         endpointConfiguration={"types": ["REGIONAL"]},
-        securityPolicy="TLS_1_2",
+        securityPolicy="SecurityPolicy_TLS13_1_2_PQ_2025_09",
+        endpointAccessMode="BASIC",
         tags=n.tags(),
     )
     call("apigateway", "create_base_path_mapping", domainName=domain, restApiId=api_id, stage=env)

@@ -32,10 +32,25 @@ options:
     description: The ACM certificate ARN (in the API's region) for the regional endpoint. Required to create.
     type: str
   security_policy:
-    description: The TLS version and cipher suite clients must use.
+    description:
+      - The TLS versions and cipher suites clients may use.
+      - The V(SecurityPolicy_*) policies are API Gateway's enhanced ones; those with V(PQ) in their name add
+        post-quantum key exchange. They need O(endpoint_access_mode).
     type: str
-    choices: [TLS_1_0, TLS_1_2]
+    choices: [TLS_1_0, TLS_1_2, SecurityPolicy_TLS13_1_2_2021_06, SecurityPolicy_TLS13_1_2_PQ_2025_09,
+              SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09, SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09,
+              SecurityPolicy_TLS13_1_2_FIPS_PFS_PQ_2025_09, SecurityPolicy_TLS13_1_2_Ext2_PQ_2025_09,
+              SecurityPolicy_TLS13_1_2_Ext2_FIPS_PQ_2025_09, SecurityPolicy_TLS13_1_3_2025_09,
+              SecurityPolicy_TLS13_1_3_FIPS_2025_09]
     default: TLS_1_2
+  endpoint_access_mode:
+    description:
+      - How strictly API Gateway matches a request to the domain; required with an enhanced
+        (V(SecurityPolicy_*)) O(security_policy), refused with V(TLS_1_0) or V(TLS_1_2).
+      - V(BASIC) accepts what the legacy policies accept; V(STRICT) also requires the TLS server name and the
+        C(Host) header to be this domain.
+    type: str
+    choices: [BASIC, STRICT]
   base_path_mappings:
     description: The base paths of the domain and the stage each serves; they replace the current ones.
     type: list
@@ -71,7 +86,9 @@ EXAMPLES = r"""
   payments.aws_platform.api_gateway_domain_name:
     domain_name: api-dev.payments.internal
     certificate_arn: "{{ certificate.certificate_arn }}"
-    security_policy: TLS_1_2
+    # TLS 1.3 and 1.2, with post-quantum key exchange
+    security_policy: SecurityPolicy_TLS13_1_2_PQ_2025_09
+    endpoint_access_mode: BASIC
     base_path_mappings:
       - rest_api_id: "{{ api.rest_api.id }}"
         stage: dev
@@ -101,7 +118,11 @@ domain_name:
     security_policy:
       description: The TLS security policy.
       type: str
-      sample: TLS_1_2
+      sample: SecurityPolicy_TLS13_1_2_PQ_2025_09
+    endpoint_access_mode:
+      description: The endpoint access mode of an enhanced security policy, as AWS reports it.
+      type: str
+      sample: BASIC
     base_path_mappings:
       description: The base path mappings.
       type: list
@@ -132,8 +153,24 @@ SHOWN_FIELDS = (
     "regionalHostedZoneId",
     "regionalCertificateArn",
     "securityPolicy",
+    "endpointAccessMode",
     "endpointConfiguration",
     "domainNameStatus",
+)
+
+
+LEGACY_POLICIES = ("TLS_1_0", "TLS_1_2")
+# API Gateway's enhanced policies for regional domains (the *_EDGE ones are for edge-optimized domains).
+ENHANCED_POLICIES = (
+    "SecurityPolicy_TLS13_1_2_2021_06",
+    "SecurityPolicy_TLS13_1_2_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_FIPS_PFS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_Ext2_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_Ext2_FIPS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_3_2025_09",
+    "SecurityPolicy_TLS13_1_3_FIPS_2025_09",
 )
 
 
@@ -141,7 +178,8 @@ def argument_spec():
     return dict(
         domain_name=dict(type="str", required=True),
         certificate_arn=dict(type="str"),
-        security_policy=dict(type="str", default="TLS_1_2", choices=["TLS_1_0", "TLS_1_2"]),
+        security_policy=dict(type="str", default="TLS_1_2", choices=list(LEGACY_POLICIES + ENHANCED_POLICIES)),
+        endpoint_access_mode=dict(type="str", choices=["BASIC", "STRICT"]),
         base_path_mappings=dict(
             type="list",
             elements="dict",
@@ -180,8 +218,15 @@ def domain_patch(domain, params):
     operations = []
     if params["certificate_arn"] and domain.get("regionalCertificateArn") != params["certificate_arn"]:
         operations.append({"op": "replace", "path": "/regionalCertificateArn", "value": params["certificate_arn"]})
+    mode = params["endpoint_access_mode"]
     if domain.get("securityPolicy") != params["security_policy"]:
         operations.append({"op": "replace", "path": "/securityPolicy", "value": params["security_policy"]})
+        # An enhanced policy is only accepted together with its access mode.
+        if mode:
+            operations.append({"op": "replace", "path": "/endpointAccessMode", "value": mode})
+    # The emulator keeps no endpointAccessMode (it answers without one): compared only when reported.
+    elif mode and domain.get("endpointAccessMode") not in (None, mode):
+        operations.append({"op": "replace", "path": "/endpointAccessMode", "value": mode})
     return operations
 
 
@@ -206,6 +251,8 @@ def create_request(params):
         "endpointConfiguration": {"types": ["REGIONAL"]},
         "securityPolicy": params["security_policy"],
     }
+    if params["endpoint_access_mode"]:
+        request["endpointAccessMode"] = params["endpoint_access_mode"]
     if params["tags"]:
         request["tags"] = params["tags"]
     return request
@@ -238,6 +285,8 @@ def predicted(before, params, tags):
     if params["certificate_arn"]:
         after["regional_certificate_arn"] = params["certificate_arn"]
     after["security_policy"] = params["security_policy"]
+    if params["endpoint_access_mode"]:
+        after["endpoint_access_mode"] = params["endpoint_access_mode"]
     after["tags"] = tags
     after["base_path_mappings"] = sorted(
         (
@@ -296,8 +345,22 @@ def ensure_absent(module, apigw_client):
     exit_with(module, changed, before, {}, domain_name={})
 
 
+def check_access_mode(module):
+    """An enhanced (SecurityPolicy_*) policy needs an endpoint access mode and a legacy one takes none:
+    refused here, before any AWS call."""
+    policy, mode = module.params["security_policy"], module.params["endpoint_access_mode"]
+    if policy in ENHANCED_POLICIES and not mode:
+        module.fail_json(msg=f"endpoint_access_mode (BASIC or STRICT) is required with security_policy {policy}")
+    if policy in LEGACY_POLICIES and mode:
+        module.fail_json(
+            msg=f"endpoint_access_mode is only for the enhanced SecurityPolicy_* policies, not {policy}; leave it unset"
+        )
+
+
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
+    if module.params["state"] == "present":
+        check_access_mode(module)
     run_by_state(
         module,
         "apigateway",

@@ -157,6 +157,7 @@ CASES = [
     case("apigw_waf_cors_allowed_origin", "https://app.example.com/path", "no path"),
     case("apigw_waf_private_key_pem", "-----BEGIN PRIVATE KEY-----", "together with apigw_waf_private_key_pem"),
     case("apigw_waf_logging_level", "DEBUG", "one of: OFF, ERROR, INFO"),
+    case("apigw_waf_security_policy", "TLS_1_0", "one of: TLS_1_2, SecurityPolicy_TLS13_1_2_2021_06"),
     # cloudwatch
     case("cloudwatch_lambda_errors", -1, "a number more than 0"),
     case("cloudwatch_rds_cpu_percent", 0, "a number more than 0"),

@@ -117,3 +117,72 @@ def test_absent_deletes_the_domain_and_its_mappings(run_module, apigateway, doma
     assert first["changed"] is True
     assert second["changed"] is False
     assert domain not in [item["domainName"] for item in apigateway.get_domain_names()["items"]]
+
+
+PQ_POLICY = "SecurityPolicy_TLS13_1_2_PQ_2025_09"
+
+
+def test_an_enhanced_post_quantum_policy_is_created_then_a_rerun_changes_nothing(
+    run_module, apigateway, domain, certificate_arn, stage
+):
+    wanted = dict(args(domain, certificate_arn, stage), security_policy=PQ_POLICY, endpoint_access_mode="BASIC")
+
+    created = run_module(MODULE, wanted, diff=True)
+    again = run_module(MODULE, wanted)
+
+    assert created["failed"] is False, created.get("msg")
+    assert created["changed"] is True
+    assert created["diff"]["after"]["security_policy"] == PQ_POLICY
+    assert again["changed"] is False
+    assert apigateway.get_domain_name(domainName=domain)["securityPolicy"] == PQ_POLICY
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_legacy_policy_moves_to_the_enhanced_one(run_module, apigateway, domain, certificate_arn, stage, check_mode):
+    run_module(MODULE, args(domain, certificate_arn, stage))
+    wanted = dict(args(domain, certificate_arn, stage), security_policy=PQ_POLICY, endpoint_access_mode="BASIC")
+
+    result = run_module(MODULE, wanted, check_mode=check_mode, diff=True)
+
+    assert result["failed"] is False, result.get("msg")
+    assert result["changed"] is True
+    assert result["diff"]["before"]["security_policy"] == "TLS_1_2"
+    assert result["diff"]["after"]["security_policy"] == PQ_POLICY
+    described = apigateway.get_domain_name(domainName=domain)
+    assert described["securityPolicy"] == ("TLS_1_2" if check_mode else PQ_POLICY)
+    assert len(apigateway.get_base_path_mappings(domainName=domain)["items"]) == 1
+
+
+def test_the_patch_sends_the_access_mode_with_an_enhanced_policy():
+    from ansible_collections.payments.aws_platform.plugins.modules.api_gateway_domain_name import domain_patch
+
+    params = {"certificate_arn": None, "security_policy": PQ_POLICY, "endpoint_access_mode": "STRICT"}
+
+    assert domain_patch({"securityPolicy": "TLS_1_2"}, params) == [
+        {"op": "replace", "path": "/securityPolicy", "value": PQ_POLICY},
+        {"op": "replace", "path": "/endpointAccessMode", "value": "STRICT"},
+    ]
+    assert domain_patch({"securityPolicy": PQ_POLICY, "endpointAccessMode": "BASIC"}, params) == [
+        {"op": "replace", "path": "/endpointAccessMode", "value": "STRICT"}
+    ]
+    assert domain_patch({"securityPolicy": PQ_POLICY}, params) == []  # the emulator reports no mode
+
+
+@pytest.mark.parametrize(
+    "policy, mode, message",
+    [
+        (PQ_POLICY, None, "endpoint_access_mode (BASIC or STRICT) is required"),
+        ("TLS_1_2", "BASIC", "endpoint_access_mode is only for the enhanced"),
+    ],
+)
+def test_a_policy_and_access_mode_that_do_not_go_together_fail_before_any_call(
+    run_module, domain, certificate_arn, stage, policy, mode, message
+):
+    wanted = dict(args(domain, certificate_arn, stage), security_policy=policy)
+    if mode:
+        wanted["endpoint_access_mode"] = mode
+
+    result = run_module(MODULE, wanted)
+
+    assert result["failed"] is True
+    assert message in result["msg"]
