@@ -20,6 +20,19 @@ PLUGIN = "ansible_collections.payments.aws_platform.plugins.strategy.mitogen_lin
 PLUGIN_FQCN = "payments.aws_platform.mitogen_linear"
 
 
+def run_ansible(command, *args, cwd=REPO, timeout=120, **env):
+    """Runs an ansible command line from this venv with the checkout's ansible.cfg and no colour."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / command), *args],
+        cwd=cwd,
+        env={**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0", **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def load_plugin(monkeypatch, without_mitogen: bool):
     sys.modules.pop(PLUGIN, None)
     if without_mitogen:
@@ -67,15 +80,7 @@ def test_without_mitogen_it_warns_and_runs_the_linear_strategy(monkeypatch):
 
 
 def test_the_strategy_documentation_renders():
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-doc"), "-t", "strategy", "-j", PLUGIN_FQCN],
-        cwd=REPO,
-        env={**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_ansible("ansible-doc", "-t", "strategy", "-j", PLUGIN_FQCN)
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)[PLUGIN_FQCN]["doc"]
     assert doc["name"] == "mitogen_linear"
@@ -90,21 +95,7 @@ def test_a_play_runs_under_either_strategy(strategy, tmp_path):
         "    - ansible.builtin.command: echo ran\n      register: out\n      changed_when: false\n"
         "    - ansible.builtin.assert: {that: [out.stdout == 'ran']}\n"
     )
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook)],
-        cwd=REPO,
-        env={
-            **os.environ,
-            "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-            "ANSIBLE_STRATEGY": strategy,
-            "ANSIBLE_LOCALHOST_WARNING": "false",
-            "ANSIBLE_FORCE_COLOR": "0",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_ansible("ansible-playbook", str(playbook), ANSIBLE_STRATEGY=strategy, ANSIBLE_LOCALHOST_WARNING="false")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok=2" in done.stdout
 
@@ -155,20 +146,15 @@ def test_local_hosts_each_keep_one_interpreter_of_their_own_on_every_cpu(tmp_pat
         "    - ansible.builtin.debug:\n"
         "        msg: \"PID {{ inventory_hostname }} {{ first.pid }} {{ second.pid }} {{ second.cpus | join(',') }}\"\n"
     )
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "hosts.yml", "play.yml"],
+    done = run_ansible(
+        "ansible-playbook",
+        "-i",
+        "hosts.yml",
+        "play.yml",
         cwd=tmp_path,
-        env={
-            **os.environ,
-            "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-            "ANSIBLE_STRATEGY": PLUGIN_FQCN,
-            "ANSIBLE_LIBRARY": str(tmp_path / "library"),
-            "ANSIBLE_FORCE_COLOR": "0",
-        },
-        capture_output=True,
-        text=True,
         timeout=180,
-        check=False,
+        ANSIBLE_STRATEGY=PLUGIN_FQCN,
+        ANSIBLE_LIBRARY=str(tmp_path / "library"),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     seen = {}
