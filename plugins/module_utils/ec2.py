@@ -115,6 +115,47 @@ def describe_prefix_lists(client, filter_values):
     )
 
 
+# VPCs
+
+# How often the vpc_available waiter asks (botocore's default is every 15 s).
+VPC_WAIT_DELAY = 2
+# The module's names of the DNS attributes, and EC2's (DescribeVpcAttribute / ModifyVpcAttribute).
+VPC_DNS_ATTRIBUTES = {"dns_support": "EnableDnsSupport", "dns_hostnames": "EnableDnsHostnames"}
+
+
+def describe_vpcs(client, filter_values):
+    return paginate(client, "describe_vpcs", "Vpcs", Filters=ansible_dict_to_boto3_filter_list(filter_values))
+
+
+def create_vpc(client, request):
+    """Create one VPC from ``request`` (CreateVpc arguments); the VPC. EC2 takes no client token here."""
+    return client.create_vpc(**request)["Vpc"]
+
+
+def wait_vpc_available(client, vpc_id, timeout):
+    """Wait until the VPC is ``available``, asked by filter (a VPC not yet visible is an empty answer)."""
+    client.get_waiter("vpc_available").wait(
+        Filters=ansible_dict_to_boto3_filter_list({"vpc-id": vpc_id}),
+        WaiterConfig={"Delay": VPC_WAIT_DELAY, "MaxAttempts": max(1, timeout // VPC_WAIT_DELAY)},
+    )
+
+
+def vpc_dns_attributes(client, vpc_id):
+    """``{"dns_support": bool, "dns_hostnames": bool}``: one DescribeVpcAttribute each (EC2 answers one
+    attribute per call, and DescribeVpcs reports neither)."""
+    attributes = {}
+    for name, aws_name in VPC_DNS_ATTRIBUTES.items():
+        attribute = aws_name[0].lower() + aws_name[1:]
+        answer = client.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
+        attributes[name] = bool(answer[aws_name]["Value"])
+    return attributes
+
+
+def set_vpc_attribute(client, vpc_id, name, value):
+    """Set one DNS attribute (ModifyVpcAttribute takes one per call)."""
+    client.modify_vpc_attribute(VpcId=vpc_id, **{VPC_DNS_ATTRIBUTES[name]: {"Value": bool(value)}})
+
+
 # Subnets
 
 # How often the subnet_available waiter asks (botocore's default is every 15 s).
