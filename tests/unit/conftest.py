@@ -1,12 +1,15 @@
 """Run this collection's modules in-process against a real emulator (moto's server mode)."""
 
+import contextlib
 import functools
 import importlib
 import json
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 
 import boto3
+import botocore.client
 import botocore.loaders
 import botocore.session
 import emulator  # tests/tools, put on the path by tests/conftest.py
@@ -83,3 +86,25 @@ def vpc(ec2):
 def unique_name(request):
     """A name no other test (or earlier run against the same emulator) uses."""
     return f"{request.node.name[:40]}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """``with counted() as calls:`` -> a Counter of the AWS operations made in the block (by any client)."""
+
+    @contextlib.contextmanager
+    def count():
+        calls = Counter()
+        original = botocore.client.BaseClient._make_api_call
+
+        def recording(client, operation_name, api_params):
+            calls[operation_name] += 1
+            return original(client, operation_name, api_params)
+
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+        try:
+            yield calls
+        finally:
+            monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
+
+    return count

@@ -1,10 +1,8 @@
 """payments.aws_platform.cloudwatch_metric_alarms against the emulator, counting the AWS calls it makes."""
 
-import contextlib
 from collections import Counter
 
 import boto3
-import botocore.client
 import pytest
 
 MODULE = "cloudwatch_metric_alarms"
@@ -21,28 +19,6 @@ def cloudwatch(emulator_url):
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-
-
-@pytest.fixture
-def counted(monkeypatch):
-    """``with counted() as calls:`` -> a Counter of the AWS operations made in the block (by any client)."""
-
-    @contextlib.contextmanager
-    def count():
-        calls = Counter()
-        original = botocore.client.BaseClient._make_api_call
-
-        def recording(client, operation_name, api_params):
-            calls[operation_name] += 1
-            return original(client, operation_name, api_params)
-
-        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-        try:
-            yield calls
-        finally:
-            monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
-
-    return count
 
 
 def single_metric(name, **overrides):

@@ -1,36 +1,12 @@
 """payments.aws_platform.ec2_vpc against the emulator, counting the AWS calls it makes."""
 
-import contextlib
 from collections import Counter
 
-import botocore.client
 import pytest
 
 MODULE = "ec2_vpc"
 CIDR = "10.77.0.0/16"
 TAGS = {"Project": "payments", "Environment": "test"}
-
-
-@pytest.fixture
-def counted(monkeypatch):
-    """``with counted() as calls:`` -> a Counter of the AWS operations made in the block."""
-
-    @contextlib.contextmanager
-    def count():
-        calls = Counter()
-        original = botocore.client.BaseClient._make_api_call
-
-        def recording(client, operation_name, api_params):
-            calls[operation_name] += 1
-            return original(client, operation_name, api_params)
-
-        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-        try:
-            yield calls
-        finally:
-            monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
-
-    return count
 
 
 def vpcs_named(ec2, name):

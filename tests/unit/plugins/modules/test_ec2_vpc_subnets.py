@@ -1,6 +1,5 @@
 """payments.aws_platform.ec2_vpc_subnets against the emulator, counting the AWS calls it makes."""
 
-import contextlib
 from collections import Counter
 
 import botocore.client
@@ -15,28 +14,6 @@ PLAN = [
     ("10.42.32.0/20", "us-east-1c"),
 ]
 WRITES = {"CreateSubnet", "CreateTags", "DeleteTags", "ModifySubnetAttribute"}
-
-
-@pytest.fixture
-def counted(monkeypatch):
-    """``with counted() as calls:`` -> a Counter of the AWS operations made in the block (by any client)."""
-
-    @contextlib.contextmanager
-    def count():
-        calls = Counter()
-        original = botocore.client.BaseClient._make_api_call
-
-        def recording(client, operation_name, api_params):
-            calls[operation_name] += 1
-            return original(client, operation_name, api_params)
-
-        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-        try:
-            yield calls
-        finally:
-            monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
-
-    return count
 
 
 def name_tags(az):
