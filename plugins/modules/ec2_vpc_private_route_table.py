@@ -108,7 +108,7 @@ route_table:
       type: str
       sample: vpc-0123456789abcdef0
     associations:
-      description: The table's associations (subnet ones carry RV(route_table.associations[].subnet_id)).
+      description: The table's associations (subnet ones carry C(subnet_id)).
       type: list
       elements: dict
     routes:
@@ -343,7 +343,9 @@ def ensure_absent(module, ec2_client):
     before = view_of(tables[0]) if tables else {}
     changed = bool(tables)
     if not module.check_mode:
-        changed = any([delete_table(ec2_client, table) for table in tables])
+        # Every table is deleted (a list, not a generator that any() would stop early).
+        deleted = [delete_table(ec2_client, table) for table in tables]
+        changed = any(deleted)
     exit_with(module, changed, before, {}, route_table={})
 
 
