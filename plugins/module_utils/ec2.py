@@ -196,3 +196,66 @@ def create_tags(client, resource_ids, tags):
 def delete_tags(client, resource_ids, keys):
     if keys:
         client.delete_tags(Resources=list(resource_ids), Tags=[{"Key": key} for key in keys])
+
+
+# Route tables
+
+
+def describe_route_tables(client, filter_values):
+    """Route tables by filter (an empty answer, never NotFound), with associations, routes and tags."""
+    return paginate(
+        client, "describe_route_tables", "RouteTables", Filters=ansible_dict_to_boto3_filter_list(filter_values)
+    )
+
+
+def create_route_table(client, request, token):
+    """Create one route table from ``request`` (CreateRouteTable arguments, tags included); the table."""
+    return client.create_route_table(ClientToken=token, **request)["RouteTable"]
+
+
+def associate_route_table(client, route_table_id, subnet_id):
+    return client.associate_route_table(RouteTableId=route_table_id, SubnetId=subnet_id)["AssociationId"]
+
+
+def replace_route_table_association(client, association_id, route_table_id):
+    return client.replace_route_table_association(AssociationId=association_id, RouteTableId=route_table_id)[
+        "NewAssociationId"
+    ]
+
+
+def disassociate_route_table(client, association_id):
+    """Remove one association; ``changed`` (False when it was already gone)."""
+    try:
+        client.disassociate_route_table(AssociationId=association_id)
+    except ClientError as e:
+        if e.response["Error"]["Code"] == "InvalidAssociationID.NotFound":
+            return False
+        raise
+    return True
+
+
+# The fields of a route that name its destination, as DeleteRoute takes them.
+ROUTE_DESTINATIONS = ("DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId")
+
+
+def delete_route(client, route_table_id, route):
+    """Delete the route (as DescribeRouteTables answers it); ``changed`` (False when it was already gone)."""
+    destination = {key: route[key] for key in ROUTE_DESTINATIONS if route.get(key)}
+    try:
+        client.delete_route(RouteTableId=route_table_id, **destination)
+    except ClientError as e:
+        if e.response["Error"]["Code"] == "InvalidRoute.NotFound":
+            return False
+        raise
+    return True
+
+
+def delete_route_table(client, route_table_id):
+    """Delete the route table; ``changed`` (False when it was already gone)."""
+    try:
+        client.delete_route_table(RouteTableId=route_table_id)
+    except ClientError as e:
+        if e.response["Error"]["Code"] == "InvalidRouteTableID.NotFound":
+            return False
+        raise
+    return True
