@@ -26,6 +26,7 @@ import datetime
 import hashlib
 import io
 import json
+import re
 import sys
 import time
 import urllib.parse
@@ -210,7 +211,8 @@ def self_signed(domain: str) -> tuple[bytes, bytes]:
 def create(call: Caller, env: str) -> dict:
     """Make the stack; returns its ids."""
     size = SIZING[env]
-    account = call("sts", "get_caller_identity")["Account"]
+    identity = call("sts", "get_caller_identity")
+    account = identity["Account"]
     n = Names(env, account)
     arn = f"arn:aws:%s:{REGION}:{account}:%s"
     ids: dict = {}
@@ -741,8 +743,54 @@ def create(call: Caller, env: str) -> dict:
 
     # The play waits for the database last; so does the lower bound.
     call.wait("rds", "db_instance_available", DBInstanceIdentifier=f"{n.stack}-db")
+    # Then the DB master secret's deny-by-default resource policy (rds_kms tasks_from wait). The lower bound knows
+    # the caller is not an assumed role with a path (the play reads the role with GetRole when it is one).
+    instance = call("rds", "describe_db_instances", DBInstanceIdentifier=f"{n.stack}-db")["DBInstances"][0]
+    secret = instance["MasterUserSecret"]["SecretArn"]
+    call(
+        "secretsmanager",
+        "put_resource_policy",
+        SecretId=secret,
+        ResourcePolicy=secret_policy(secret, iam_principal(identity["Arn"]), account),
+        BlockPublicPolicy=True,
+    )
     ids.update(vpc_id=vpc, api_id=api_id, function_arn=function_arn, bucket=bucket, topic_arn=topic)
     return ids
+
+
+def iam_principal(caller_arn: str) -> str:
+    """aws:PrincipalArn of the caller: an assumed role's role ARN (no path known here), an IAM user's ARN."""
+    match = re.match(r"^arn:([^:]+):sts::(\d{12}):(assumed-role/([^/]+)/.*|user/(.+))$", caller_arn)
+    if not match:
+        return caller_arn
+    partition, account, _, role, user = match.groups()
+    return f"arn:{partition}:iam::{account}:role/{role}" if role else f"arn:{partition}:iam::{account}:user/{user}"
+
+
+def secret_policy(secret_arn: str, caller: str, account: str) -> str:
+    """roles/rds_kms/templates/secret_policy.json.j2 with no rds_kms_secret_admin_arns."""
+    principals = [caller, f"arn:aws:iam::{account}:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS"]
+    condition = {
+        "StringNotEqualsIfExists": {
+            "aws:PrincipalArn": principals,
+            "aws:PrincipalServiceName": ["rds.amazonaws.com", "secretsmanager.amazonaws.com"],
+        }
+    }
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "secretsmanager:*", "Resource": secret_arn}
+    absent = {"aws:PrincipalArn": "true", "aws:PrincipalServiceName": "true"}
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "DenyAllButListedPrincipalsAndServices", **deny, "Condition": condition},
+                {
+                    "Sid": "DenyWithoutPrincipalArnAndServiceName",
+                    **deny,
+                    "Condition": {**condition, "Null": absent},
+                },
+            ],
+        }
+    )
 
 
 def log_group(call: Caller, n: Names, name: str, days: int, key_arn: str | None) -> str:
@@ -844,7 +892,10 @@ def read(call: Caller, env: str) -> dict:
     subnet_groups = call("rds", "describe_db_subnet_groups", DBSubnetGroupName=f"{n.stack}-db-subnets")
     count("db subnet group", subnet_groups["DBSubnetGroups"])
     call("rds", "list_tags_for_resource", ResourceName=subnet_groups["DBSubnetGroups"][0]["DBSubnetGroupArn"])
-    count("db instance", call("rds", "describe_db_instances", DBInstanceIdentifier=f"{n.stack}-db")["DBInstances"])
+    instances = call("rds", "describe_db_instances", DBInstanceIdentifier=f"{n.stack}-db")["DBInstances"]
+    count("db instance", instances)
+    secret = instances[0]["MasterUserSecret"]["SecretArn"] if instances else "none"
+    count("db secret policy", call("secretsmanager", "get_resource_policy", SecretId=secret).get("ResourcePolicy"))
 
     table = f"{n.stack}-transactions"
     table_arn = call("dynamodb", "describe_table", TableName=table)["Table"]["TableArn"]

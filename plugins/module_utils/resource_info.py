@@ -33,7 +33,7 @@ READ_ONLY_OPERATIONS = {
         "get_object_lock_configuration",
         "get_public_access_block",
     ),
-    "secretsmanager": ("describe_secret",),
+    "secretsmanager": ("describe_secret", "get_resource_policy"),
     "sns": ("get_topic_attributes", "list_tags_for_resource", "list_topics"),
     "wafv2": ("get_web_acl", "get_web_acl_for_resource", "list_tags_for_resource", "list_web_acls"),
 }

@@ -120,6 +120,20 @@ CASES = [
     case("rds_kms_multi_az", "maybe", "convert to bool"),
     case("rds_kms_engine_major_version", "12", "one of: 14, 15, 16, 17, 18"),
     case("rds_kms_monitoring_interval_seconds", 7, "one of: 0, 1, 5, 10, 15, 30, 60"),
+    case(
+        "rds_kms_secret_admin_arns",
+        ["arn:aws:iam::123456789012:role/deploy*"],
+        "IAM role or user ARNs",
+        name="wildcard-role",
+    ),
+    case(
+        "rds_kms_secret_admin_arns",
+        ["arn:aws:sts::123456789012:assumed-role/deployer/session"],
+        "IAM role or user ARNs",
+        name="sts-session",
+        env="prod",
+    ),
+    case("rds_kms_secret_resource_policy", "maybe", "convert to bool"),
     # dynamodb
     case("dynamodb_global_secondary_indexes", GSI_WITHOUT_HASH_KEY_TYPE, "hash_key_type", name="no-hash-key-type"),
     case(

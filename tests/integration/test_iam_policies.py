@@ -4,7 +4,8 @@ with parliament (and checked for wildcards), so what is tested is what was creat
 Documents: the inline and customer-managed policies of every role of the stack (the function's, the flow logs', the
 database's Enhanced Monitoring role's) and of the account's API Gateway CloudWatch Logs role, every one of those
 roles' trust policies, the KMS key policy, the audit bucket policy, the gateway VPC
-endpoint policies, the alarm topic policy and the function's resource policy (the permission for API Gateway).
+endpoint policies, the alarm topic policy, the function's resource policy (the permission for API Gateway) and the
+resource policy of the DB master secret RDS manages.
 A finding parliament still reports is accepted only when ALLOWED names it, with the reason that also stands in a
 comment next to the policy's template; an allowed finding that no longer occurs fails too (a stale allow-list).
 """
@@ -157,6 +158,9 @@ def resource_document(endpoint: str, outputs: dict, which: str) -> dict:
         text = aws("sns", endpoint).get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"]
     elif which == "lambda resource policy":
         text = aws("lambda", endpoint).get_policy(FunctionName=outputs["lambda"]["function_name"])["Policy"]
+    elif which == "secretsmanager secret policy":
+        secret = outputs["rds_kms"]["db_secret_arn"]
+        text = aws("secretsmanager", endpoint).get_resource_policy(SecretId=secret)["ResourcePolicy"]
     else:
         service = which.split()[1]
         endpoints = aws("ec2", endpoint).describe_vpc_endpoints(
@@ -283,6 +287,7 @@ RESOURCE_DOCUMENTS = [
     "vpce s3 endpoint policy",
     "sns topic policy",
     "lambda resource policy",
+    "secretsmanager secret policy",
 ]
 
 
