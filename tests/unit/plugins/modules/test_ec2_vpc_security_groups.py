@@ -372,3 +372,34 @@ def test_absent_retries_a_dependency_violation(run_module, ec2, vpc, prefix_list
     assert result["changed"] is True, result
     assert calls.count("DeleteSecurityGroup") == 3, calls
     assert groups_of(ec2, vpc.vpc_id) == {}
+
+
+def test_port_ranges_icmp_and_all_traffic_converge_then_change_nothing(run_module, ec2, vpc, counted):
+    spec = [
+        {
+            "name": RDS,
+            "description": "d",
+            "ingress": [
+                {"proto": "tcp", "ports": ["8000-8010", 22], "cidr_ip": "10.0.0.0/8", "description": "app"},
+                {"proto": "icmp", "cidr_ip": "10.0.0.0/8"},
+                {"proto": "udp", "from_port": 53, "to_port": 54, "cidr_ip": "10.1.0.0/16"},
+            ],
+            "egress": [{"proto": "all", "cidr_ip": "10.0.0.0/8"}],
+        }
+    ]
+    first = run_module(MODULE, {"vpc_id": vpc.vpc_id, "groups": spec})
+    assert first["changed"] is True, first
+    ingress = first["security_groups"][RDS]["ingress"]
+    assert sorted((rule["proto"], rule["from_port"], rule["to_port"]) for rule in ingress) == [
+        ("icmp", -1, -1),
+        ("tcp", 22, 22),
+        ("tcp", 8000, 8010),
+        ("udp", 53, 54),
+    ]
+    assert first["security_groups"][RDS]["egress"] == [
+        {"proto": "-1", "from_port": None, "to_port": None, "cidr_ip": "10.0.0.0/8"}
+    ]
+    with counted() as calls:
+        again = run_module(MODULE, {"vpc_id": vpc.vpc_id, "groups": spec})
+    assert again["changed"] is False, again
+    assert calls == Counter({"DescribeSecurityGroups": 1}), calls
