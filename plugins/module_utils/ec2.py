@@ -13,6 +13,7 @@ from __future__ import print_function
 import hashlib
 import json
 
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 
 try:  # noqa: SIM105
@@ -256,6 +257,67 @@ def delete_route_table(client, route_table_id):
         client.delete_route_table(RouteTableId=route_table_id)
     except ClientError as e:
         if e.response["Error"]["Code"] == "InvalidRouteTableID.NotFound":
+            return False
+        raise
+    return True
+
+
+# Security groups
+
+# A group just made may not be visible to the next call yet (EC2's eventual consistency): calls on it are
+# retried on InvalidGroup.NotFound, with backoff, for about half a minute at most (no fixed sleep).
+NEW_GROUP_RETRY = AWSRetry.jittered_backoff(
+    retries=6, delay=1, backoff=2.0, max_delay=10, catch_extra_error_codes=["InvalidGroup.NotFound"]
+)
+
+
+def describe_security_groups(client, filter_values):
+    return paginate(
+        client, "describe_security_groups", "SecurityGroups", Filters=ansible_dict_to_boto3_filter_list(filter_values)
+    )
+
+
+def create_security_group(client, vpc_id, name, description, tags):
+    """Create one group with its tags (TagSpecifications: never untagged); its id."""
+    request = {"VpcId": vpc_id, "GroupName": name, "Description": description}
+    specifications = tag_specifications("security-group", tags)
+    if specifications:
+        request["TagSpecifications"] = specifications
+    return client.create_security_group(**request)["GroupId"]
+
+
+def _rule_call(client, operation, group_id, permissions, new_group):
+    if not permissions:
+        return
+    call = getattr(client, operation)
+    if new_group:
+        call = NEW_GROUP_RETRY(call)
+    call(GroupId=group_id, IpPermissions=permissions)
+
+
+def authorize_rules(client, group_id, egress, permissions, new_group=False):
+    operation = "authorize_security_group_egress" if egress else "authorize_security_group_ingress"
+    _rule_call(client, operation, group_id, permissions, new_group)
+
+
+def revoke_rules(client, group_id, egress, permissions, new_group=False):
+    operation = "revoke_security_group_egress" if egress else "revoke_security_group_ingress"
+    _rule_call(client, operation, group_id, permissions, new_group)
+
+
+def update_rule_descriptions(client, group_id, egress, permissions):
+    if egress:
+        _rule_call(client, "update_security_group_rule_descriptions_egress", group_id, permissions, False)
+    else:
+        _rule_call(client, "update_security_group_rule_descriptions_ingress", group_id, permissions, False)
+
+
+def delete_security_group(client, group_id):
+    """Delete one group; ``changed`` (False when it was already gone)."""
+    try:
+        client.delete_security_group(GroupId=group_id)
+    except ClientError as e:
+        if e.response["Error"]["Code"] == "InvalidGroup.NotFound":
             return False
         raise
     return True
