@@ -1,6 +1,5 @@
 """payments.aws_platform.ec2_vpc_security_groups against the emulator, counting the AWS calls it makes."""
 
-import contextlib
 from collections import Counter
 
 import botocore.client
@@ -21,28 +20,6 @@ WRITES = {
     "DeleteTags",
     "DeleteSecurityGroup",
 }
-
-
-@pytest.fixture
-def counted(monkeypatch):
-    """``with counted() as calls:`` -> a Counter of the AWS operations made in the block (by any client)."""
-
-    @contextlib.contextmanager
-    def count():
-        calls = Counter()
-        original = botocore.client.BaseClient._make_api_call
-
-        def recording(client, operation_name, api_params):
-            calls[operation_name] += 1
-            return original(client, operation_name, api_params)
-
-        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-        try:
-            yield calls
-        finally:
-            monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
-
-    return count
 
 
 @pytest.fixture
