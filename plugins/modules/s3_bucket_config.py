@@ -634,10 +634,13 @@ def ensure_present(module, s3_client):
             module.fail_json(msg=owned_elsewhere_message(name))
         # A new bucket comes with the account's defaults (on AWS: SSE-S3, BucketOwnerEnforced, blocks on):
         # write only what differs from what it really has (the default retention is written afterwards).
-        changes = changes_to(read_bucket(s3_client, name, region), wanted, module.params)
+        current = read_bucket(s3_client, name, region)
+        changes = changes_to(current, wanted, module.params)
+        predicted = dict(current, **changes)
     apply_changes(s3_client, name, changes)
-    after = read_bucket(s3_client, name, region)
-    exit_with(module, True, before, after, bucket=after, changes=change_names(exists, changes))
+    # Every write above either succeeded as asked or raised: the bucket is what was read plus the changes,
+    # without reading all nine settings back.
+    exit_with(module, True, before, predicted, bucket=predicted, changes=change_names(exists, changes))
 
 
 def ensure_absent(module, s3_client):

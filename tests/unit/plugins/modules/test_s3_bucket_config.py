@@ -123,6 +123,8 @@ def test_create_then_rerun_changes_nothing(run_module, s3, name, key_arn):
     assert again["changes"] == []
     assert plan["changed"] is False
     assert plan["diff"]["before"] == plan["diff"]["after"]
+    # The create reports the bucket as written, not read back: it must be the bucket AWS then describes.
+    assert created["bucket"] == plan["diff"]["before"]
     assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] is None
     assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
     rule = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
