@@ -13,6 +13,7 @@ from __future__ import print_function
 import hashlib
 import json
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 
@@ -22,6 +23,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import paginate
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_dict
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_list
 
 # EC2 accepts client tokens of at most 64 ASCII characters.
@@ -40,6 +42,15 @@ def tag_specifications(resource_type, tags):
     if not tags:
         return []
     return [{"ResourceType": resource_type, "Tags": tags_to_list(tags)}]
+
+
+def resource_view(resource, id_key):
+    """A described EC2 resource as this collection's modules return it: snake_cased, its tags as a dict,
+    and its id (``resource[id_key]``) as ``id`` as well."""
+    view = camel_dict_to_snake_dict(resource, ignore_list=["Tags"])
+    view["id"] = resource[id_key]
+    view["tags"] = tags_to_dict(resource.get("Tags"))
+    return view
 
 
 def raise_unsuccessful(operation, unsuccessful, ignore_codes=()):

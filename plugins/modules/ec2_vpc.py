@@ -134,7 +134,6 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import ec2
@@ -201,9 +200,7 @@ def find_vpc(module, ec2_client, cidr):
 
 
 def view_of(vpc, attributes, tags):
-    view = camel_dict_to_snake_dict(vpc, ignore_list=["Tags"])
-    view.update(id=vpc["VpcId"], tags=tags, **attributes)
-    return view
+    return dict(ec2.resource_view(vpc, "VpcId"), tags=tags, **attributes)
 
 
 def predicted_new_vpc(module, cidr):

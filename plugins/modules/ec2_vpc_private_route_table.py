@@ -191,11 +191,7 @@ def subnet_associations(table):
 
 
 def view_of(table):
-    """A described table as the module returns it: snake_cased, tags as a dict, ``id`` as well."""
-    view = camel_dict_to_snake_dict(table, ignore_list=["Tags"])
-    view["id"] = table["RouteTableId"]
-    view["tags"] = tags_to_dict(table.get("Tags"))
-    return view
+    return ec2.resource_view(table, "RouteTableId")
 
 
 def find_tables(ec2_client, params):

@@ -168,7 +168,6 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import ec2
@@ -237,11 +236,7 @@ def wanted_subnets(module):
 
 
 def view_of(subnet):
-    """A described subnet as the module returns it: snake_cased, tags as a dict, ``id`` as well."""
-    view = camel_dict_to_snake_dict(subnet, ignore_list=["Tags"])
-    view["id"] = subnet["SubnetId"]
-    view["tags"] = tags_to_dict(subnet.get("Tags"))
-    return view
+    return ec2.resource_view(subnet, "SubnetId")
 
 
 def read_subnets(ec2_client, vpc_id):
