@@ -53,6 +53,17 @@ def resource_view(resource, id_key):
     return view
 
 
+def call_unless_gone(call, gone_code, **params):
+    """Make a delete-like call; ``changed``: False when EC2 answers ``gone_code`` (already gone)."""
+    try:
+        call(**params)
+    except ClientError as e:
+        if e.response["Error"]["Code"] == gone_code:
+            return False
+        raise
+    return True
+
+
 def raise_unsuccessful(operation, unsuccessful, ignore_codes=()):
     """Batch calls report per-item failures in ``Unsuccessful`` instead of raising: raise the first
     one whose code is not ignored, as botocore would have."""
@@ -237,13 +248,9 @@ def replace_route_table_association(client, association_id, route_table_id):
 
 def disassociate_route_table(client, association_id):
     """Remove one association; ``changed`` (False when it was already gone)."""
-    try:
-        client.disassociate_route_table(AssociationId=association_id)
-    except ClientError as e:
-        if e.response["Error"]["Code"] == "InvalidAssociationID.NotFound":
-            return False
-        raise
-    return True
+    return call_unless_gone(
+        client.disassociate_route_table, "InvalidAssociationID.NotFound", AssociationId=association_id
+    )
 
 
 # The fields of a route that name its destination, as DeleteRoute takes them.
@@ -253,24 +260,12 @@ ROUTE_DESTINATIONS = ("DestinationCidrBlock", "DestinationIpv6CidrBlock", "Desti
 def delete_route(client, route_table_id, route):
     """Delete the route (as DescribeRouteTables answers it); ``changed`` (False when it was already gone)."""
     destination = {key: route[key] for key in ROUTE_DESTINATIONS if route.get(key)}
-    try:
-        client.delete_route(RouteTableId=route_table_id, **destination)
-    except ClientError as e:
-        if e.response["Error"]["Code"] == "InvalidRoute.NotFound":
-            return False
-        raise
-    return True
+    return call_unless_gone(client.delete_route, "InvalidRoute.NotFound", RouteTableId=route_table_id, **destination)
 
 
 def delete_route_table(client, route_table_id):
     """Delete the route table; ``changed`` (False when it was already gone)."""
-    try:
-        client.delete_route_table(RouteTableId=route_table_id)
-    except ClientError as e:
-        if e.response["Error"]["Code"] == "InvalidRouteTableID.NotFound":
-            return False
-        raise
-    return True
+    return call_unless_gone(client.delete_route_table, "InvalidRouteTableID.NotFound", RouteTableId=route_table_id)
 
 
 # Security groups
@@ -317,18 +312,10 @@ def revoke_rules(client, group_id, egress, permissions, new_group=False):
 
 
 def update_rule_descriptions(client, group_id, egress, permissions):
-    if egress:
-        _rule_call(client, "update_security_group_rule_descriptions_egress", group_id, permissions, False)
-    else:
-        _rule_call(client, "update_security_group_rule_descriptions_ingress", group_id, permissions, False)
+    operation = "update_security_group_rule_descriptions_" + ("egress" if egress else "ingress")
+    _rule_call(client, operation, group_id, permissions, False)
 
 
 def delete_security_group(client, group_id):
     """Delete one group; ``changed`` (False when it was already gone)."""
-    try:
-        client.delete_security_group(GroupId=group_id)
-    except ClientError as e:
-        if e.response["Error"]["Code"] == "InvalidGroup.NotFound":
-            return False
-        raise
-    return True
+    return call_unless_gone(client.delete_security_group, "InvalidGroup.NotFound", GroupId=group_id)
