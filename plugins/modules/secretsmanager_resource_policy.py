@@ -95,19 +95,13 @@ policy:
   type: dict
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import secretsmanager
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import client
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import load_policy
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import policies_equal
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
 
 
 def argument_spec():
@@ -165,11 +159,12 @@ def main():
         module.fail_json(msg=f"policy is not valid JSON: {e}")
     if module.params["state"] == "present" and not (isinstance(policy, dict) and policy.get("Statement")):
         module.fail_json(msg="policy must be a policy document (a dict with a Statement)")
-    sm_client = client(module, "secretsmanager")
-    try:
-        ensure(module, sm_client)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to converge the resource policy of secret {module.params['secret']}")
+    run_by_state(
+        module,
+        "secretsmanager",
+        {"present": ensure, "absent": ensure},
+        f"Failed to converge the resource policy of secret {module.params['secret']}",
+    )
 
 
 if __name__ == "__main__":

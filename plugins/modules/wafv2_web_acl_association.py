@@ -67,17 +67,11 @@ diff:
   type: dict
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import wafv2
-from ansible_collections.payments.aws_platform.plugins.module_utils.base import client
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
 
 
 def argument_spec():
@@ -117,11 +111,12 @@ def main():
         required_if=[("state", "present", ["web_acl_arn"])],
         supports_check_mode=True,
     )
-    waf_client = client(module, "wafv2")
-    try:
-        ensure(module, waf_client)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage the web ACL association of {module.params['resource_arn']}")
+    run_by_state(
+        module,
+        "wafv2",
+        {"present": ensure, "absent": ensure},
+        f"Failed to manage the web ACL association of {module.params['resource_arn']}",
+    )
 
 
 if __name__ == "__main__":
