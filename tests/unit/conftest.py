@@ -68,6 +68,11 @@ def ec2(emulator_url):
     return boto3.client("ec2", endpoint_url=emulator_url, region_name=REGION, **CREDENTIALS)
 
 
+@pytest.fixture
+def kms(emulator_url):
+    return boto3.client("kms", endpoint_url=emulator_url, region_name=REGION, **CREDENTIALS)
+
+
 @dataclass
 class Vpc:
     vpc_id: str

@@ -3,22 +3,10 @@
 import json
 from collections import Counter
 
-import boto3
 import pytest
 
 MODULE = "kms_aliased_key"
 TAGS = {"Stack": "payments-test", "payments:role": "data"}
-
-
-@pytest.fixture
-def kms(emulator_url):
-    return boto3.client(
-        "kms",
-        endpoint_url=emulator_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 def policy_for(sid):

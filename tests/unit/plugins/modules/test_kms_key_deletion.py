@@ -1,20 +1,8 @@
 """payments.aws_platform.kms_key_deletion against the emulator."""
 
-import boto3
 import pytest
 
 MODULE = "kms_key_deletion"
-
-
-@pytest.fixture
-def kms(emulator_url):
-    return boto3.client(
-        "kms",
-        endpoint_url=emulator_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 @pytest.fixture

@@ -19,11 +19,6 @@ def rds(emulator_url):
 
 
 @pytest.fixture
-def kms(emulator_url):
-    return boto3.client("kms", endpoint_url=emulator_url, **CLIENT_ARGS)
-
-
-@pytest.fixture
 def key_arn(kms):
     return kms.create_key(Description="test stack key")["KeyMetadata"]["Arn"]
 
