@@ -99,6 +99,11 @@ CASES = [
     case("payments_audit_bucket_suffix", "0123456G", "8 lower-case hex digits"),
     case("payments_tags", "payments", "convert to dict"),
     case("payments_tags", {"Stack": "other"}, "may not set Project, Environment, ManagedBy or Stack"),
+    # issue 16: browser origins (CORS), shared by the function and API Gateway
+    case("payments_cors_allowed_origins", ["https://app.example.com/path"], "no path", name="path"),
+    case("payments_cors_allowed_origins", ["*", "https://app.example.com"], "['*'] alone", name="star-and-more"),
+    case("payments_cors_allowed_origins", ["*"], "never *", env="prod", name="star-in-prod"),
+    case("payments_cors_allowed_origins", ["http://app.example.com"], "https origins only", env="prod", name="http"),
     # vpc
     case("vpc_cidr_block", "10.0.0.0/24", "/16 network address"),
     case("vpc_cidr_block", "192.168.1.0/16", "/16 network address"),
@@ -168,7 +173,6 @@ CASES = [
     # AWS lowered the rate-based rule's minimum from 100 to 10 (botocore's wafv2 model: RateLimit min 10).
     case("apigw_waf_waf_rate_limit", 9, "10 to 2000000000", env="prod"),
     case("apigw_waf_authorization", "NONE", "apigw_waf_allow_unauthenticated: true"),
-    case("apigw_waf_cors_allowed_origin", "https://app.example.com/path", "no path"),
     case("apigw_waf_private_key_pem", "-----BEGIN PRIVATE KEY-----", "together with apigw_waf_private_key_pem"),
     case("apigw_waf_logging_level", "DEBUG", "one of: OFF, ERROR, INFO"),
     case("apigw_waf_security_policy", "TLS_1_0", "one of: TLS_1_2, SecurityPolicy_TLS13_1_2_2021_06"),
