@@ -35,6 +35,26 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+GATEWAY_RESPONSE_TYPES = (
+    "ACCESS_DENIED",
+    "BAD_REQUEST_BODY",
+    "BAD_REQUEST_PARAMETERS",
+    "DEFAULT_4XX",
+    "DEFAULT_5XX",
+    "EXPIRED_TOKEN",
+    "INTEGRATION_FAILURE",
+    "INTEGRATION_TIMEOUT",
+    "INVALID_SIGNATURE",
+    "MISSING_AUTHENTICATION_TOKEN",
+    "QUOTA_EXCEEDED",
+    "REQUEST_TOO_LARGE",
+    "RESOURCE_NOT_FOUND",
+    "THROTTLED",
+    "UNAUTHORIZED",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "WAF_FILTERED",
+)
+
 REPO = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -622,13 +642,15 @@ def create(call: Caller, env: str) -> dict:
             responseParameters=headers,
             responseTemplates={"application/json": ""},
         )
-    for response in ("DEFAULT_4XX", "DEFAULT_5XX"):
+    # API Gateway's own answers in the handler's error envelope, as the role writes them (17 response types).
+    for response in GATEWAY_RESPONSE_TYPES:
         call(
             "apigateway",
             "put_gateway_response",
             restApiId=api_id,
             responseType=response,
             responseParameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+            responseTemplates={"application/json": '{"error":{"code":"X","message":$context.error.messageString}}'},
         )
     deployment = call("apigateway", "create_deployment", restApiId=api_id)["id"]
     call(
