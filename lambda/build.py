@@ -2,12 +2,17 @@
 """Build the Lambda deployment package reproducibly: the same sources give the same bytes.
 
     python lambda/build.py [--output PATH]
+    python lambda/build.py --schema lambda/payment_request.schema.json
+
 
 Writes lambda/dist/payment_handler.zip (the ``payment_handler`` package's .py files only: no
 __pycache__, no tests; boto3 comes with the Lambda runtime) and prints its base64 SHA-256, which
 is what Lambda reports as CodeSha256, on stdout. Every entry has the timestamp 1980-01-01 00:00,
 mode 0644 and a fixed compression level, in sorted order.
 Handler setting: ``payment_handler.app.handler``.
+
+With --schema PATH it writes the POST /payment request model (payment_handler.schema, JSON Schema
+draft-04, for API Gateway) to PATH instead, and builds no zip. The schema is not in the zip.
 """
 
 from __future__ import annotations
@@ -61,10 +66,26 @@ def build(output: Path = DEFAULT_OUTPUT, source_dir: Path = HERE) -> str:
     return code_sha256(data)
 
 
+def write_schema(output: Path, source_dir: Path = HERE) -> None:
+    """The request model as payment_handler.schema makes it, written to ``output``."""
+    sys.path.insert(0, str(source_dir))
+    try:
+        from payment_handler.schema import schema_text
+    finally:
+        sys.path.remove(str(source_dir))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(schema_text(), encoding="ascii", newline="\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"default: {DEFAULT_OUTPUT}")
+    parser.add_argument("--schema", type=Path, help="write the POST /payment request model here (no zip)")
     args = parser.parse_args(argv)
+    if args.schema is not None:
+        write_schema(args.schema)
+        print(f"wrote {args.schema}", file=sys.stderr)
+        return 0
     digest = build(args.output)
     print(f"wrote {args.output} ({args.output.stat().st_size} bytes)", file=sys.stderr)
     print(digest)

@@ -1,6 +1,7 @@
 """The Lambda entry point, ``payment_handler.app.handler``, for an API Gateway REST API (proxy integration).
 
 Routes: POST /payment, GET /payment/{id} (and OPTIONS on both, for CORS preflights).
+Every payment belongs to the caller API Gateway authenticated (identity.py): a caller sees only its own.
 """
 
 from __future__ import annotations
@@ -15,16 +16,20 @@ from typing import Any
 
 from . import validation
 from .errors import ApiError
+from .identity import owner_of
 from .logs import RequestLog
 from .logs import get_logger
 from .repository import IdempotencyInProgress
 from .repository import StoreUnavailable
 from .repository import TransactionRepository
 from .responses import ALLOW_HEADERS
+from .responses import cors_headers
 from .responses import error_response
 from .responses import internal_error_response
 from .responses import response
+from .settings import ConfigurationError
 from .settings import Settings
+from .settings import allowed_origins_from_env
 from .settings import log_level_from_env
 
 STATUS_PENDING = "PENDING"
@@ -81,6 +86,8 @@ class Request:
             if value is not None and name.lower() not in self.header_values:
                 self.header_values[name.lower()] = [str(value)]
         self.headers = {name: values[-1] for name, values in self.header_values.items() if values}
+        self.origin = self.headers.get("origin")
+        self.owner = owner_of(context)
         self.resource, self.path_id = self._route(event)
 
     def _route(self, event: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -125,6 +132,7 @@ def create_payment(
     log: RequestLog,
     clock: Callable[[], float],
 ) -> dict[str, Any]:
+    owner = _owner(request)
     validation.check_content_type(request.headers)
     idempotency_key = validation.validate_idempotency_key(request.header_values.get("idempotency-key", []))
     payment = validation.validate_payment(validation.parse_json(validation.raw_body(request.event)))
@@ -134,6 +142,7 @@ def create_payment(
     transaction = {
         "transactionId": str(uuid.uuid4()),
         "timestamp": now_ms,
+        "ownerId": owner,
         "amount": payment.amount,
         "currency": payment.currency,
         "userId": payment.user_id,
@@ -147,11 +156,11 @@ def create_payment(
     if idempotency_key is None:
         repository.put_transaction(transaction)
         log.bind(transactionId=transaction["transactionId"])
-        return response(201, body, allowed_origin=settings.allowed_origin)
+        return response(201, body)
 
     fingerprint = payment.fingerprint()
     try:
-        first = repository.put_transaction_once(idempotency_key, fingerprint, transaction, 201, body, now=now)
+        first = repository.put_transaction_once(owner, idempotency_key, fingerprint, transaction, 201, body, now=now)
     except IdempotencyInProgress:
         raise ApiError(
             409,
@@ -161,7 +170,7 @@ def create_payment(
         ) from None
     if first is None:
         log.bind(transactionId=transaction["transactionId"], idempotentReplay=False)
-        return response(201, body, allowed_origin=settings.allowed_origin, headers={"Idempotent-Replayed": "false"})
+        return response(201, body, headers={"Idempotent-Replayed": "false"})
     if first.request_hash != fingerprint:
         raise ApiError(
             409,
@@ -170,27 +179,34 @@ def create_payment(
             field="Idempotency-Key",
         )
     log.bind(transactionId=first.transaction_id, idempotentReplay=True)
-    return response(
-        first.status_code, first.body, allowed_origin=settings.allowed_origin, headers={"Idempotent-Replayed": "true"}
-    )
+    return response(first.status_code, first.body, headers={"Idempotent-Replayed": "true"})
 
 
-def get_payment(request: Request, repository: TransactionRepository, settings: Settings, log: RequestLog) -> dict:
+def get_payment(request: Request, repository: TransactionRepository, log: RequestLog) -> dict:
+    owner = _owner(request)
     transaction_id = validation.validate_transaction_id(request.path_id)
     log.bind(transactionId=transaction_id)
-    record = repository.get_transaction(transaction_id)
-    if record is None:
+    record = repository.get_transaction(transaction_id)  # a key lookup; the owner is compared here
+    if record is None or record.get("ownerId") != owner:
+        if record is not None:
+            log.bind(ownerMismatch=True)  # logged, never told: the answer is the one for a missing id
         raise ApiError(404, "TRANSACTION_NOT_FOUND", f"no transaction {transaction_id}")
-    return response(200, present(record), allowed_origin=settings.allowed_origin)
+    return response(200, present(record))
+
+
+def _owner(request: Request) -> str:
+    if request.owner is None:
+        raise ApiError(403, "ACCESS_DENIED", "the request carries no authenticated caller")
+    return request.owner
 
 
 def preflight(request: Request, settings: Settings) -> dict[str, Any]:
     methods = ", ".join(ROUTES[request.resource])  # type: ignore[index]
     headers = {"Allow": methods}
-    if settings.allowed_origin:
+    if "Access-Control-Allow-Origin" in cors_headers(settings.allowed_origins, request.origin):
         headers.update({"Access-Control-Allow-Methods": methods, "Access-Control-Allow-Headers": ALLOW_HEADERS})
         headers["Access-Control-Max-Age"] = "600"
-    return response(204, None, allowed_origin=settings.allowed_origin, headers=headers)
+    return response(204, None, headers=headers)
 
 
 def dispatch(
@@ -214,7 +230,7 @@ def dispatch(
         return preflight(request, settings)
     if request.method == "POST":
         return create_payment(request, repository_factory(settings), settings, log, clock)
-    return get_payment(request, repository_factory(settings), settings, log)
+    return get_payment(request, repository_factory(settings), log)
 
 
 def handle(
@@ -240,27 +256,33 @@ def handle(
         factory = (lambda _settings: repository) if repository is not None else _default_repository
         result = dispatch(request, factory, settings, log, clock)
     except ApiError as error:
-        result = error_response(
-            error, allowed_origin=settings.allowed_origin if settings else None, request_id=request.api_request_id
-        )
+        result = error_response(error, request_id=request.api_request_id)
         log.bind(errorCode=error.code)
     except StoreUnavailable:
         log.exception("DynamoDB throttled the request")
         error = ApiError(503, "SERVICE_UNAVAILABLE", "the service is busy; retry later", headers={"Retry-After": "1"})
-        result = error_response(
-            error, allowed_origin=settings.allowed_origin if settings else None, request_id=request.api_request_id
-        )
+        result = error_response(error, request_id=request.api_request_id)
         log.bind(errorCode=error.code)
     except Exception:
         log.exception("unhandled error")
-        result = internal_error_response(
-            allowed_origin=settings.allowed_origin if settings else None, request_id=request.api_request_id
-        )
+        result = internal_error_response(request_id=request.api_request_id)
         log.bind(errorCode="INTERNAL_ERROR")
+    result["headers"].update(cors_headers(_allowed_origins(settings), request.origin))
     status = result["statusCode"]
     level = logging.ERROR if status >= 500 else logging.INFO
     log.log(level, "request completed", status=status, durationMs=log.elapsed_ms())
     return result
+
+
+def _allowed_origins(settings: Settings | None) -> tuple[str, ...]:
+    """ALLOWED_ORIGINS, also when another setting is bad (its 500 is then readable by the browser);
+    none when ALLOWED_ORIGINS itself is bad."""
+    if settings is not None:
+        return settings.allowed_origins
+    try:
+        return allowed_origins_from_env()
+    except ConfigurationError:
+        return ()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

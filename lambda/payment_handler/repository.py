@@ -7,9 +7,14 @@ Actions used, all on the table itself (never on an index): PutItem (a payment wi
 Idempotency-Key), TransactWriteItems with two Puts (needs PutItem), GetItem (an idempotency record)
 and Query (a transaction by id). The function's role also allows UpdateItem, unused here.
 
-An idempotency record is an item of its own: ``transactionId = "idempotency#<sha256 of the key>"``,
-``timestamp = 0``. It has no ``userId`` or ``status`` attribute, so it never enters either GSI, and
-its id is not a UUID, so GET /payment/{id} can never reach it.
+Every item the handler writes carries ``ownerId``, the caller who made it (see identity.py); reads
+compare it in code after the key lookup. Items written before owners existed have none: nobody owns
+them, so GET never returns them.
+
+An idempotency record is an item of its own: ``transactionId = "idempotency#<sha256 of [owner, key]>"``,
+``timestamp = 0``: a key is the caller's own, and two callers' equal keys are two records. It has no
+``userId`` or ``status`` attribute, so it never enters either GSI, and its id is not a UUID, so GET
+/payment/{id} can never reach it.
 """
 
 from __future__ import annotations
@@ -51,8 +56,11 @@ class IdempotencyRecord:
     transaction_id: str
 
 
-def idempotency_record_id(key: str) -> str:
-    return IDEMPOTENCY_PREFIX + hashlib.sha256(key.encode("utf-8")).hexdigest()
+def idempotency_record_id(owner: str, key: str) -> str:
+    """``idempotency#`` + the SHA-256 of the JSON array ``[owner, key]`` (ASCII-escaped): unambiguous for
+    any owner and key, so one caller's key never names another caller's record."""
+    scoped = json.dumps([owner, key], ensure_ascii=True, separators=(",", ":"))
+    return IDEMPOTENCY_PREFIX + hashlib.sha256(scoped.encode("ascii")).hexdigest()
 
 
 def _number(value: Any) -> Decimal:
@@ -80,6 +88,7 @@ def transaction_item(transaction: dict[str, Any]) -> dict[str, dict[str, str]]:
         "transactionId": {"S": transaction["transactionId"]},
         "timestamp": {"N": str(transaction["timestamp"])},
         "recordType": {"S": RECORD_TRANSACTION},
+        "ownerId": {"S": transaction["ownerId"]},
         "amount": {"N": str(transaction["amount"])},
         "currency": {"S": transaction["currency"]},
         "userId": {"S": transaction["userId"]},
@@ -122,7 +131,8 @@ class TransactionRepository:
         )
 
     def get_transaction(self, transaction_id: str) -> dict[str, Any] | None:
-        """The transaction with this id (Query on the hash key, limit 1), or None."""
+        """The transaction with this id (Query on the hash key, limit 1), or None. Whoever owns it: the
+        caller compares ``ownerId``."""
         reply = self._call(
             "query",
             TableName=self.table_name,
@@ -163,6 +173,7 @@ class TransactionRepository:
 
     def put_transaction_once(
         self,
+        owner: str,
         key: str,
         request_hash: str,
         transaction: dict[str, Any],
@@ -170,17 +181,18 @@ class TransactionRepository:
         body: dict[str, Any],
         now: int,
     ) -> IdempotencyRecord | None:
-        """Write the transaction and the key's idempotency record in one transaction, unless a live record
-        for the key exists: then return that record (the first request's result) and write nothing.
+        """Write the transaction and the (owner, key)'s idempotency record in one transaction, unless a live
+        record for them exists: then return that record (the first request's result) and write nothing.
 
         Concurrent requests with one key: DynamoDB lets exactly one transaction put the record; the others
         fail its condition (and get the record back) or conflict (and retry until they can read it).
         """
-        record_id = idempotency_record_id(key)
+        record_id = idempotency_record_id(owner, key)
         idempotency_item = {
             "transactionId": {"S": record_id},
             "timestamp": {"N": "0"},
             "recordType": {"S": RECORD_IDEMPOTENCY},
+            "ownerId": {"S": owner},
             "requestHash": {"S": request_hash},
             "statusCode": {"N": str(status_code)},
             "response": {"S": json.dumps(body, separators=(",", ":"), ensure_ascii=False)},

@@ -10,12 +10,11 @@ import binascii
 import hashlib
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from decimal import InvalidOperation
 from typing import Any
 
+from .currencies import MINOR_UNITS
 from .currencies import minor_units
 from .errors import ApiError
 from .errors import invalid_json
@@ -24,15 +23,49 @@ from .errors import validation_error
 MAX_BODY_BYTES = 16 * 1024
 # A base64 text of MAX_BODY_BYTES bytes is at most this long (padding included).
 MAX_BASE64_BODY_CHARS = 4 * ((MAX_BODY_BYTES + 2) // 3)
-MAX_DECIMAL_PLACES = 2
-# Fits a DECIMAL(14, 2) column, and the largest sums in currencies without minor units (VND, IDR).
-MAX_AMOUNT = Decimal("999999999999.99")
 MAX_USER_ID_LENGTH = 128
 MAX_DESCRIPTION_LENGTH = 500
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 ALLOWED_FIELDS = ("amount", "currency", "userId", "description")
+REQUIRED_FIELDS = ("amount", "currency", "userId")
 
-_AMOUNT_TEXT = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")
+# --- the rules the handler and the API Gateway request model (schema.py) share ----------------------
+# Patterns are written for Python's re and for Java's java.util.regex alike: explicit \uXXXX classes
+# (never \s, whose meaning differs), and END instead of "$", which in both engines also matches before
+# a final line break ("10\n" would pass). Each is used with re.search, as JSON Schema's "pattern" is.
+END = r"(?![\s\S])"  # the end of the text: no character of any kind follows
+
+#: An amount is > 0 and < AMOUNT_LIMIT: at most 12 integer digits.
+AMOUNT_LIMIT = 10**12
+AMOUNT_INTEGER_DIGITS = 12
+
+#: Characters refused in text fields: Unicode Cc (C0, DEL, C1 controls) and Cs (lone surrogates).
+CONTROL_CHARS = r"\u0000-\u001f\u007f-\u009f\ud800-\udfff"
+#: Space characters (str.isspace()) that are not controls: a text of only these is blank.
+BLANK_CHARS = r"\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: A text field: blanks, then one visible character, then anything but controls. BLANK and the visible
+#: character are disjoint, so matching is linear in the length of the text (no catastrophic backtracking).
+TEXT_PATTERN = rf"^[{BLANK_CHARS}]*[^{BLANK_CHARS}{CONTROL_CHARS}][^{CONTROL_CHARS}]*{END}"
+
+
+def amount_pattern(places: int) -> str:
+    """The string form of an amount in a currency with ``places`` minor units: no sign, exponent, spaces
+    or leading zeros, at most 12 integer digits and ``places`` decimals (none at all for 0), not zero."""
+    fraction = rf"(\.[0-9]{{1,{places}}})?" if places else ""
+    return rf"^(?!0+(\.0+)?{END})(0|[1-9][0-9]{{0,{AMOUNT_INTEGER_DIGITS - 1}}}){fraction}{END}"
+
+
+def amount_step(places: int) -> Decimal:
+    """The smallest amount of a currency with ``places`` minor units: a JSON number must be a multiple of it."""
+    return Decimal(1).scaleb(-places)
+
+
+_TEXT = re.compile(TEXT_PATTERN)
+_BLANK_ONLY = re.compile(rf"^[{BLANK_CHARS}]*{END}")
+_CONTROL = re.compile(rf"[{CONTROL_CHARS}]")
+_AMOUNT_TEXT = {places: re.compile(amount_pattern(places)) for places in range(5)}
+_DECIMAL_TEXT = re.compile(rf"^(0|[1-9][0-9]*)(\.[0-9]+)?{END}")
+_CURRENCY_CODE = re.compile(rf"^[A-Z]{{3}}{END}")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII, no spaces
 _JSON_MEDIA_TYPES = ("application/json",)
@@ -62,9 +95,10 @@ class PaymentRequest:
 
 
 def format_amount(amount: Decimal, currency: str) -> str:
-    """The amount as a string with the currency's decimal places (at most 2): Decimal("10.5") -> "10.50"."""
-    places = min(minor_units(currency) or 0, MAX_DECIMAL_PLACES)
-    return str(amount.quantize(Decimal(1).scaleb(-places)))
+    """The amount as a string with the currency's decimal places: USD 10.5 -> "10.50", KWD 1.5 -> "1.500",
+    JPY 1000 -> "1000", CLF 1 -> "1.0000"."""
+    places = minor_units(currency) or 0
+    return str(amount.quantize(amount_step(places)))
 
 
 def check_content_type(headers: dict[str, str]) -> None:
@@ -140,36 +174,37 @@ def parse_json(data: bytes) -> Any:
         raise invalid_json(f"the request body is not valid JSON: {exc}") from None
 
 
-def _has_control_characters(text: str) -> bool:
-    # Cc: C0/C1 controls (newlines, NUL, escapes); Cs: lone surrogates, which JSON escapes can produce
-    # and which no store can encode.
-    return any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
-
-
-def _amount(value: Any) -> Decimal:
+def _amount(value: Any, currency: str, places: int) -> Decimal:
+    """The amount rule (the same as the request model's, see amount_pattern and amount_step)."""
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise validation_error("amount", 'must be a decimal string such as "10.50" or a JSON number')
+    precision = f"{currency} has {places} decimal places" if places else f"{currency} has no decimal places"
     if isinstance(value, str):
-        if not _AMOUNT_TEXT.match(value):
+        if _AMOUNT_TEXT[places].search(value):
+            return Decimal(value)
+        if not _DECIMAL_TEXT.search(value):
             raise validation_error(
-                "amount", 'must be a positive decimal with at most 2 decimal places and no sign, e.g. "10.50"'
+                "amount", 'must be a decimal string without sign, exponent, spaces or leading zeros, e.g. "10.50"'
             )
         amount = Decimal(value)
+        if amount > 0 and amount < AMOUNT_LIMIT:
+            raise validation_error("amount", precision)
     else:
-        amount = Decimal(value)
+        amount = Decimal(value)  # ints and the parser's Decimals: exact
         if not amount.is_finite():
             raise validation_error("amount", "must be a finite number")
-        if int(amount.as_tuple().exponent) < -MAX_DECIMAL_PLACES:
-            raise validation_error("amount", f"must have at most {MAX_DECIMAL_PLACES} decimal places")
     if amount <= 0:
         raise validation_error("amount", "must be greater than zero")
-    if amount > MAX_AMOUNT:
-        raise validation_error("amount", f"must not exceed {MAX_AMOUNT}")
+    if amount >= AMOUNT_LIMIT:
+        raise validation_error("amount", f"must be less than {AMOUNT_LIMIT}")
+    # A JSON number is judged by its value: 10.50 and 1.500 are whole cents, 10.001 is not.
+    if amount != amount.quantize(amount_step(places)):  # exact below AMOUNT_LIMIT at the default precision
+        raise validation_error("amount", precision)
     return amount
 
 
 def _currency(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
+    if not isinstance(value, str) or not _CURRENCY_CODE.search(value):
         raise validation_error("currency", 'must be a three-letter upper-case ISO 4217 code such as "USD"')
     if minor_units(value) is None:
         raise validation_error("currency", f"{value} is not an active ISO 4217 currency")
@@ -177,37 +212,37 @@ def _currency(value: Any) -> str:
 
 
 def _text(field: str, value: Any, max_length: int) -> str:
+    """A text field: TEXT_PATTERN and at most ``max_length`` characters, each failure with its own message."""
     if not isinstance(value, str):
         raise validation_error(field, "must be a string")
-    if not value.strip():
+    if _BLANK_ONLY.search(value):
         raise validation_error(field, "must not be empty")
     if len(value) > max_length:
         raise validation_error(field, f"must be at most {max_length} characters")
-    if _has_control_characters(value):
+    # Cc: C0/C1 controls (newlines, NUL, escapes); Cs: lone surrogates, which JSON escapes can produce
+    # and which no store can encode.
+    if _CONTROL.search(value):
         raise validation_error(field, "must not contain control characters")
+    if not _TEXT.search(value):  # cannot happen after the checks above; the pattern is the definition
+        raise validation_error(field, "is not valid text")
     return value
 
 
 def validate_payment(document: Any) -> PaymentRequest:
-    """The POST /payment body as a PaymentRequest, or a 400 naming the field and the reason."""
+    """The POST /payment body as a PaymentRequest, or a 400 naming the field and the reason.
+    Accepts and refuses exactly the documents schema.request_schema() does."""
     if not isinstance(document, dict):
         raise validation_error("body", "must be a JSON object")
     unknown = sorted(set(document) - set(ALLOWED_FIELDS))
     if unknown:
         raise validation_error(unknown[0], f"is not a known field (allowed: {', '.join(ALLOWED_FIELDS)})")
-    for field in ("amount", "currency", "userId"):
+    for field in REQUIRED_FIELDS:
         if document.get(field) is None:
             raise validation_error(field, "is required")
 
-    amount = _amount(document["amount"])
     currency = _currency(document["currency"])
-    places = minor_units(currency) or 0
-    try:
-        exact = amount == amount.quantize(Decimal(1).scaleb(-places))
-    except InvalidOperation:
-        exact = False
-    if not exact:
-        raise validation_error("amount", f"{currency} has {places} decimal places")
+    places = MINOR_UNITS[currency]
+    amount = _amount(document["amount"], currency, places)
     user_id = _text("userId", document["userId"], MAX_USER_ID_LENGTH)
     description = document.get("description")
     if description is not None:

@@ -43,7 +43,7 @@ def aws_env(monkeypatch, emulator_url):
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_REGION", REGION)
-    for name in ("ALLOWED_ORIGIN", "TRANSACTION_RETENTION_DAYS", "LOG_LEVEL"):
+    for name in ("ALLOWED_ORIGINS", "ALLOWED_ORIGIN", "TRANSACTION_RETENTION_DAYS", "LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
     app.configure(None)
     yield emulator_url

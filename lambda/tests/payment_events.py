@@ -12,6 +12,30 @@ from typing import Any
 
 LAMBDA_DIR = Path(__file__).resolve().parents[1]
 
+ACCOUNT = "123456789012"
+#: The caller of every event unless told otherwise: a session of an IAM role, as API Gateway sees an
+#: AWS_IAM-signed request (the owner is the role, arn:aws:sts::123456789012:assumed-role/PaymentsClient).
+DEFAULT_CALLER = f"arn:aws:sts::{ACCOUNT}:assumed-role/PaymentsClient/session-1"
+
+
+def identity(caller: str | None) -> dict[str, Any]:
+    """requestContext.identity as API Gateway fills it for an IAM-authorized method (caller None: for an
+    unauthenticated one, where every field but the source IP and user agent is null)."""
+    fields: dict[str, Any] = {"sourceIp": "192.0.2.10", "userAgent": "pytest"}
+    fields.update(
+        {"accountId": None, "caller": None, "user": None, "userArn": None, "accessKey": None}
+        if caller is None
+        else {
+            "accountId": ACCOUNT,
+            "caller": "AROAEXAMPLEROLEID:session-1",
+            "user": "AROAEXAMPLEROLEID:session-1",
+            "userArn": caller,
+            "accessKey": "ASIAEXAMPLEACCESSKEY",
+        }
+    )
+    fields.update({"cognitoIdentityPoolId": None, "cognitoIdentityId": None, "cognitoAuthenticationType": None})
+    return fields
+
 
 def scan_items(client, table_name: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
@@ -34,9 +58,12 @@ def make_event(
     resource: str | None = None,
     path_parameters: dict[str, str] | None = None,
     request_id: str | None = None,
+    caller: str | None = DEFAULT_CALLER,
+    authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST API proxy event (payload format 1.0), as AWS_PROXY integrations send it.
-    ``body``: a str is sent as is, anything else as JSON."""
+    ``body``: a str is sent as is, anything else as JSON. ``caller``: the userArn of an IAM-authorized
+    caller, None for none; ``authorizer``: requestContext.authorizer (a Cognito or Lambda authorizer's)."""
     if resource is None:
         if path == "/payment":
             resource = "/payment"
@@ -51,6 +78,16 @@ def make_event(
     if base64_body and text is not None:
         text = base64.b64encode(text.encode("utf-8")).decode("ascii")
     request_id = request_id or str(uuid.uuid4())
+    request_context: dict[str, Any] = {
+        "resourcePath": resource,
+        "httpMethod": method,
+        "path": f"/test{path}",
+        "stage": "test",
+        "requestId": request_id,
+        "identity": identity(caller),
+    }
+    if authorizer is not None:
+        request_context["authorizer"] = authorizer
     return {
         "resource": resource,
         "path": path,
@@ -61,14 +98,7 @@ def make_event(
         "multiValueQueryStringParameters": None,
         "pathParameters": path_parameters,
         "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource,
-            "httpMethod": method,
-            "path": f"/test{path}",
-            "stage": "test",
-            "requestId": request_id,
-            "identity": {"sourceIp": "192.0.2.10", "userAgent": "pytest"},
-        },
+        "requestContext": request_context,
         "body": text,
         "isBase64Encoded": base64_body,
     }

@@ -104,7 +104,11 @@ def test_retention_comes_from_the_environment(table, dynamodb, context, monkeypa
         ("12345678901.23", "USD", "12345678901.23", "12345678901.23"),
         ("100", "JPY", "100", "100"),
         ("1e2", "USD", "100.00", "1E+2"),
-        ('"2.50"', "BHD", "2.50", "2.5"),
+        ('"2.50"', "BHD", "2.500", "2.5"),
+        ("1.5", "KWD", "1.500", "1.5"),
+        ("1000", "JPY", "1000", "1000"),
+        ('"0.0001"', "CLF", "0.0001", "0.0001"),
+        ("1.500", "USD", "1.50", "1.5"),  # a JSON number is judged by its value: 1.500 is whole cents
     ],
 )
 def test_amounts_round_trip_without_float_artefacts(table, dynamodb, context, sent, currency, shown, stored):
@@ -203,9 +207,14 @@ def test_invalid_fields_are_400_naming_the_field(table, dynamodb, context, chang
 
 @pytest.mark.parametrize(
     "raw",
-    ['{"amount": 10.001, "currency": "USD", "userId": "u"}', '{"amount": 1.000, "currency": "USD", "userId": "u"}'],
+    [
+        '{"amount": 10.001, "currency": "USD", "userId": "u"}',
+        '{"amount": 10.0001, "currency": "KWD", "userId": "u"}',
+        '{"amount": 1.5, "currency": "JPY", "userId": "u"}',
+        '{"amount": "1.000", "currency": "USD", "userId": "u"}',  # a string is judged by its digits
+    ],
 )
-def test_numbers_with_more_than_two_decimals_are_refused(table, context, raw):
+def test_amounts_finer_than_the_currency_are_refused(table, context, raw):
     result = app.handler(post(raw), context)
     assert result["statusCode"] == 400
     assert parse(result)["error"]["field"] == "amount"
@@ -330,33 +339,38 @@ def test_proxy_resource_routes_on_the_path(table, context):
 # --- headers -----------------------------------------------------------------------------------------
 
 
-def test_no_cors_header_without_allowed_origin(table, context):
-    result = app.handler(post(PAYMENT), context)
+def test_no_cors_header_without_allowed_origins(table, context):
+    result = app.handler(post(PAYMENT, headers={"Origin": "https://app.example.com"}), context)
     assert "Access-Control-Allow-Origin" not in result["headers"]
+    assert "Vary" not in result["headers"]
     assert result["headers"]["Content-Type"] == "application/json"
 
 
 def test_cors_headers_on_success_and_error(table, context, monkeypatch):
-    monkeypatch.setenv("ALLOWED_ORIGIN", "https://app.example.com")
-    for result in (app.handler(post(PAYMENT), context), app.handler(make_event("GET", "/nowhere"), context)):
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://app.example.com")
+    origin = {"Origin": "https://app.example.com"}
+    for result in (
+        app.handler(post(PAYMENT, headers={"Content-Type": "application/json", **origin}), context),
+        app.handler(make_event("GET", "/nowhere", headers=origin), context),
+    ):
         assert result["headers"]["Access-Control-Allow-Origin"] == "https://app.example.com"
         assert result["headers"]["Content-Type"] == "application/json"
 
 
 def test_options_preflight(table, context, monkeypatch):
-    monkeypatch.setenv("ALLOWED_ORIGIN", "https://app.example.com")
-    result = app.handler(make_event("OPTIONS", "/payment"), context)
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://app.example.com")
+    result = app.handler(make_event("OPTIONS", "/payment", headers={"Origin": "https://app.example.com"}), context)
     assert result["statusCode"] == 204
     assert result["headers"]["Access-Control-Allow-Methods"] == "OPTIONS, POST"
     assert "Idempotency-Key" in result["headers"]["Access-Control-Allow-Headers"]
 
 
-def test_invalid_allowed_origin_is_a_500(table, context, monkeypatch, capsys):
-    monkeypatch.setenv("ALLOWED_ORIGIN", "not an origin")
+def test_invalid_allowed_origins_is_a_500(table, context, monkeypatch, capsys):
+    monkeypatch.setenv("ALLOWED_ORIGINS", "not an origin")
     result = app.handler(post(PAYMENT), context)
     assert result["statusCode"] == 500
-    assert "ALLOWED_ORIGIN" not in result["body"]
-    assert any("ALLOWED_ORIGIN" in line.get("exception", "") for line in log_lines(capsys.readouterr().out))
+    assert "ALLOWED_ORIGINS" not in result["body"]
+    assert any("ALLOWED_ORIGINS" in line.get("exception", "") for line in log_lines(capsys.readouterr().out))
 
 
 def test_missing_table_name_is_a_500(table, context, monkeypatch):

@@ -6,15 +6,18 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from payment_events import DEFAULT_CALLER
 from payment_events import make_event
 from payment_events import parse
 from payment_events import scan_items
 from payment_handler import app
+from payment_handler.identity import principal_of_arn
 from payment_handler.repository import IDEMPOTENCY_TTL_SECONDS
 from payment_handler.repository import TransactionRepository
 from payment_handler.repository import idempotency_record_id
 
 PAYMENT = {"amount": "25.00", "currency": "EUR", "userId": "user-7", "description": "Subscription"}
+OWNER = principal_of_arn(DEFAULT_CALLER)
 
 
 def post(body, key, header="Idempotency-Key"):
@@ -100,10 +103,11 @@ def test_conflicting_repeated_key_headers_are_400(table, context):
 
 def test_idempotency_record_shape(table, dynamodb, context):
     created = parse(app.handler(post(PAYMENT, "key-shape"), context))
-    record_id = idempotency_record_id("key-shape")
+    record_id = idempotency_record_id(OWNER, "key-shape")
     assert record_id.startswith("idempotency#") and len(record_id) == len("idempotency#") + 64
     item = dynamodb.get_item(TableName=table, Key={"transactionId": {"S": record_id}, "timestamp": {"N": "0"}})["Item"]
     assert item["transactionRef"] == {"S": created["transactionId"]}
+    assert item["ownerId"] == {"S": OWNER}
     created_s = created["transaction"]["timestamp"] // 1000
     assert int(item["expirationTime"]["N"]) == created_s + IDEMPOTENCY_TTL_SECONDS
     # Sparse GSIs: the record has neither GSI key, so index queries never see it.
@@ -112,7 +116,7 @@ def test_idempotency_record_shape(table, dynamodb, context):
 
 def test_get_never_returns_an_idempotency_record(table, dynamodb, context):
     app.handler(post(PAYMENT, "key-get"), context)
-    record_id = idempotency_record_id("key-get")
+    record_id = idempotency_record_id(OWNER, "key-get")
     for candidate in (record_id, record_id.split("#", 1)[1], "idempotency#"):
         result = app.handler(make_event("GET", "/payment/x", path_parameters={"id": candidate}), context)
         assert result["statusCode"] in (400, 404)
