@@ -2,13 +2,16 @@
 
 In order of preference:
 
-1. IAM authorization (``AWS_IAM``): ``requestContext.identity.userArn``. An assumed-role session counts
+1. IAM authorization (``AWS_IAM``) by a Cognito identity pool's credentials (a browser app's users): every
+   user of the pool calls as the pool's role, so the owner is the user's identity,
+   ``cognito-identity:<identityPoolId>/<cognitoIdentityId>``, never the shared role.
+2. IAM authorization (``AWS_IAM``): ``requestContext.identity.userArn``. An assumed-role session counts
    as its role, so every session of one role shares its payments:
    ``arn:aws:sts::123456789012:assumed-role/RoleName/session`` -> ``arn:aws:sts::123456789012:assumed-role/RoleName``.
    IAM users, the account root and federated users: the ARN as given.
-2. A Cognito user pool authorizer: ``requestContext.authorizer.claims`` ``iss`` and ``sub`` ->
+3. A Cognito user pool authorizer: ``requestContext.authorizer.claims`` ``iss`` and ``sub`` ->
    ``cognito:<iss>#<sub>``.
-3. A Lambda (custom) authorizer: ``requestContext.authorizer.principalId`` -> ``authorizer:<principalId>``.
+4. A Lambda (custom) authorizer: ``requestContext.authorizer.principalId`` -> ``authorizer:<principalId>``.
 
 None of these (an unauthenticated method): no owner, and the handler refuses the request (403).
 API Gateway builds requestContext itself; a client cannot set it.
@@ -38,7 +41,11 @@ def owner_of(request_context: Any) -> str | None:
     if not isinstance(request_context, dict):
         return None
     identity = request_context.get("identity")
-    user_arn = _text(identity.get("userArn")) if isinstance(identity, dict) else None
+    identity = identity if isinstance(identity, dict) else {}
+    pool, cognito_identity = _text(identity.get("cognitoIdentityPoolId")), _text(identity.get("cognitoIdentityId"))
+    if _text(identity.get("userArn")) is not None and pool is not None and cognito_identity is not None:
+        return f"cognito-identity:{pool}/{cognito_identity}"
+    user_arn = _text(identity.get("userArn"))
     if user_arn is not None:
         return principal_of_arn(user_arn)
     authorizer = request_context.get("authorizer")

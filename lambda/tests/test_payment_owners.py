@@ -61,6 +61,20 @@ def test_owner_is_the_iam_principal_with_sessions_folded_into_their_role(user_ar
     assert owner_of({"identity": {"userArn": user_arn}}) == owner
 
 
+def test_each_user_of_a_cognito_identity_pool_owns_their_payments():
+    """A browser app's users sign with the identity pool's role: the owner is the user, not the shared role."""
+    role_session = "arn:aws:sts::123456789012:assumed-role/web-app-authenticated/CognitoIdentityCredentials"
+    pool = "eu-west-1:0f6a7d3e-1111-2222-3333-444455556666"
+
+    def context(identity_id):
+        return {"identity": {"userArn": role_session, "cognitoIdentityPoolId": pool, "cognitoIdentityId": identity_id}}
+
+    first, second = owner_of(context("eu-west-1:aaaa")), owner_of(context("eu-west-1:bbbb"))
+
+    assert first == f"cognito-identity:{pool}/eu-west-1:aaaa"
+    assert first != second
+
+
 def test_owner_from_a_cognito_user_pool_authorizer():
     issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf"
     context = {"identity": {"userArn": None}, "authorizer": {"claims": {"iss": issuer, "sub": "8f0c-42"}}}
