@@ -74,7 +74,7 @@ def converged(tmp_path_factory):
             *("-i", "inventories/dev", "-i", "inventories/prod"),
             # The emulator's custom domain gets a self-signed certificate; prod allows it only when told.
             *("-e", "apigw_waf_allow_self_signed_certificate=true"),
-            *("-e", json.dumps({"lambda_build_dir": f"{build_dirs}/{{{{ payments_stack }}}}"})),
+            *("-e", json.dumps({"lambda_build_dir": f"{build_dirs}/{{{{ payments_env }}}}"})),
             endpoint=endpoint,
         )
         assert rc == 0, output[-3000:]
