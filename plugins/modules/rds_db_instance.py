@@ -170,7 +170,7 @@ options:
       - Apply modifications now rather than in the next maintenance window (C(ApplyImmediately), sent with every
         modification). V(true) applies the modifications already pending as well. Changes RDS holds as pending
         count as made, so a rerun does not report them again.
-      - Some settings apply at once whatever it says (C(DeletionProtection), C(MonitoringInterval)): a modification
+      - Some settings apply at once whatever it says (C(DeletionProtection), C(MonitoringInterval)), so a modification
         of only those with V(false) leaves any pending modification queued.
     type: bool
     default: false

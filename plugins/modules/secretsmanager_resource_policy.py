@@ -50,7 +50,7 @@ options:
   revoked_principals:
     description:
       - With O(keep_listed_principals), principal ARNs of the live policy not to keep. A principal O(policy) itself
-        lists stays: O(policy) wins.
+        lists stays (O(policy) wins).
     type: list
     elements: str
     default: []
