@@ -301,8 +301,32 @@ def create_db_instance(client, request):
     return describe_db_instance(client, request["DBInstanceIdentifier"])
 
 
+# A ready instance in one of RDS's short background states (configuring-*, backing-up) may still answer
+# ModifyDBInstance with InvalidDBInstanceState for a moment: that one answer is retried, bounded (6 tries, sleeps 5,
+# 10, 20, 40, 60 s: about two minutes and a half), and every other error goes through at once.
+class _InvalidStateRetry(AWSRetry if AWSRetry is not None else object):
+    """AWSRetry that retries only InvalidDBInstanceState."""
+
+    @staticmethod
+    def status_code_from_exception(error):
+        return _error_code(error)
+
+    @staticmethod
+    def found(response_code, catch_extra_error_codes=None):
+        return response_code == "InvalidDBInstanceState"
+
+
+if AWSRetry is not None:
+    INVALID_STATE_RETRY = _InvalidStateRetry.exponential_backoff(retries=6, delay=5, backoff=2, max_delay=60)
+else:
+
+    def INVALID_STATE_RETRY(function):  # noqa: N802 - stands in for the decorator above
+        return function
+
+
 def modify_db_instance(client, identifier, changes):
-    return MONITORING_ROLE_RETRY(client.modify_db_instance)(DBInstanceIdentifier=identifier, **changes)["DBInstance"]
+    modify = INVALID_STATE_RETRY(MONITORING_ROLE_RETRY(client.modify_db_instance))
+    return modify(DBInstanceIdentifier=identifier, **changes)["DBInstance"]
 
 
 def delete_db_instance(client, identifier, final_snapshot_identifier=None):
@@ -331,9 +355,108 @@ def update_tags(client, arn, tags_to_set, tags_to_remove):
 
 
 def wait_for(client, waiter_name, identifier, timeout, delay=15):
-    """Wait with botocore's waiter (``db_instance_available`` / ``db_instance_deleted``), at most
-    about ``timeout`` seconds."""
+    """Wait with botocore's waiter (``db_instance_deleted``), at most about ``timeout`` seconds."""
     client.get_waiter(waiter_name).wait(
         DBInstanceIdentifier=identifier,
         WaiterConfig={"Delay": delay, "MaxAttempts": max(1, -(-timeout // delay))},
+    )
+
+
+# Readiness. The states of a DB instance, from the RDS User Guide ("Viewing Amazon RDS DB instance status").
+# Ready: the instance serves connections at a known endpoint and RDS takes a ModifyDBInstance. Besides `available`,
+# these are the states RDS reports while the instance keeps serving, for work it does in the background:
+# - backing-up: the daily automated backup (the backup window) or a snapshot; minutes to an hour, every day.
+# - storage-optimization: after any storage change or autoscaling, for hours ("the DB instance remains available");
+#   RDS refuses only another *storage* change until it ends (STORAGE_ARGUMENTS below).
+# - configuring-enhanced-monitoring / configuring-log-exports / configuring-iam-database-auth: RDS turning one of
+#   those on or off (they follow a create, and a modification of those settings); short.
+# botocore's own db_instance_available waiter accepts only `available`: every converge during a backup window or a
+# storage optimisation would wait an hour and fail.
+READY_STATUSES = (
+    "available",
+    "backing-up",
+    "storage-optimization",
+    "configuring-enhanced-monitoring",
+    "configuring-log-exports",
+    "configuring-iam-database-auth",
+)
+# Not ready, but RDS leaves them by itself: waited for. (creating, modifying, rebooting, upgrading, maintenance,
+# renaming, resetting-master-credentials, starting, storage-config-upgrade, storage-initialization, moving-to-vpc,
+# converting-to-vpc, delete-precheck... any state not listed in READY_STATUSES or STUCK_STATUSES.)
+# Not ready and never left without someone acting: the wait fails at once, naming the state and what it means.
+STUCK_STATUSES = {
+    "failed": "RDS cannot recover it: restore it from a snapshot or to a point in time",
+    "incompatible-parameters": (
+        "its DB parameter group has values the instance cannot start with: fix them (or go back to the default "
+        "group), then reboot it"
+    ),
+    "incompatible-restore": "RDS cannot restore it to a point in time: restore it again to another time",
+    "incompatible-network": "RDS cannot reach its VPC (subnets without free addresses, or deleted): fix the network",
+    "incompatible-option-group": "its option group does not fit the instance: fix the option group",
+    "inaccessible-encryption-credentials": "RDS cannot use its KMS key (disabled or deleted): the instance is lost",
+    "inaccessible-encryption-credentials-recoverable": "RDS cannot use its KMS key: enable the key, then start it",
+    "insufficient-capacity": "AWS has no capacity for its class in that AZ: change the class or retry later",
+    "restore-error": "restoring it failed: restore it again",
+    "storage-full": "its storage is full: raise its allocated storage",
+    "stopped": "it is stopped: start it (rds start-db-instance), then rerun",
+    "stopping": "it is being stopped: start it once stopped, then rerun",
+    "deleting": "it is being deleted",
+}
+# ModifyDBInstance arguments RDS refuses while a previous storage change is being optimised.
+STORAGE_ARGUMENTS = ("AllocatedStorage", "StorageType", "Iops", "StorageThroughput")
+
+
+def is_ready(instance):
+    """Whether the instance serves at a known endpoint and takes a modification."""
+    return bool(
+        instance
+        and instance.get("DBInstanceStatus") in READY_STATUSES
+        and (instance.get("Endpoint") or {}).get("Address")
+    )
+
+
+def stuck_reason(instance):
+    """What a state the instance will not leave by itself means, or None."""
+    return STUCK_STATUSES.get((instance or {}).get("DBInstanceStatus"))
+
+
+def _ready_waiter_model():
+    statuses = ",".join(f'"{status}"' for status in READY_STATUSES)
+    acceptors = [
+        {
+            "state": "success",
+            "matcher": "path",
+            "argument": f"length(DBInstances[?contains(`[{statuses}]`, DBInstanceStatus) && Endpoint.Address]) > `0`",
+            "expected": True,
+        }
+    ]
+    acceptors.extend(
+        {"state": "failure", "matcher": "pathAny", "argument": "DBInstances[].DBInstanceStatus", "expected": status}
+        for status in STUCK_STATUSES
+    )
+    acceptors.append({"state": "failure", "matcher": "error", "expected": "DBInstanceNotFound"})
+    return {
+        "version": 2,
+        "waiters": {
+            "DBInstanceReady": {
+                "operation": "DescribeDBInstances",
+                "delay": 15,
+                "maxAttempts": 240,
+                "acceptors": acceptors,
+            }
+        },
+    }
+
+
+def wait_until_ready(client, identifier, timeout, delay=15):
+    """Wait until the instance is ready (``READY_STATUSES`` with an endpoint), at most about ``timeout`` seconds,
+    with a botocore waiter of our own; a ``STUCK_STATUSES`` state or a missing instance stops it at once
+    (``botocore.exceptions.WaiterError``, as a timeout does)."""
+    from botocore.waiter import WaiterModel
+    from botocore.waiter import create_waiter_with_client
+
+    waiter = create_waiter_with_client("DBInstanceReady", WaiterModel(_ready_waiter_model()), client)
+    waiter.wait(
+        DBInstanceIdentifier=identifier,
+        WaiterConfig={"Delay": delay, "MaxAttempts": max(1, -(-timeout // delay)) if delay else max(1, timeout)},
     )

@@ -30,7 +30,7 @@ description:
     (I(window_gap_minutes)), over midnight and over the end of the week.
   - By default a create only starts; the module returns while RDS builds the instance (I(wait=false)).
     Run it again with only I(db_instance_identifier) and I(wait=true) to wait until the instance is
-    available, which changes nothing.
+    ready (see I(wait)), which changes nothing.
   - Check mode reads everything and reports the real change, with the ModifyDBInstance arguments it would
     send in C(modifications); C(--diff) shows the settings before and after.
 author:
@@ -167,13 +167,21 @@ options:
     type: bool
   apply_immediately:
     description:
-      - Apply modifications now rather than in the next maintenance window. Changes RDS holds as pending
+      - Apply modifications now rather than in the next maintenance window (C(ApplyImmediately), sent with every
+        modification). V(true) applies the modifications already pending as well. Changes RDS holds as pending
         count as made, so a rerun does not report them again.
+      - Some settings apply at once whatever it says (C(DeletionProtection), C(MonitoringInterval)), so a modification
+        of only those with V(false) leaves any pending modification queued.
     type: bool
     default: false
   wait:
     description:
-      - Wait until the instance is available (after a create or a modification, or just now), or deleted.
+      - Wait until the instance is ready (after a create or a modification, or just now), or deleted.
+      - Ready means it serves at a known endpoint and takes a modification - C(available), C(backing-up),
+        C(storage-optimization), C(configuring-enhanced-monitoring), C(configuring-log-exports) or
+        C(configuring-iam-database-auth) (botocore's C(db_instance_available) waiter accepts only C(available)).
+        Other states (C(creating), C(modifying)...) are waited for; one RDS does not leave by itself (C(failed),
+        C(incompatible-parameters), C(storage-full), C(stopped)...) fails at once with what it means.
       - Not in check mode.
     type: bool
     default: false
@@ -222,7 +230,7 @@ EXAMPLES = r"""
     tags:
       Project: payments
 
-- name: Later, wait until it is available (changes nothing)
+- name: Later, wait until it is ready (changes nothing)
   payments.aws_platform.rds_db_instance:
     db_instance_identifier: payments-dev-db
     wait: true
@@ -285,6 +293,11 @@ modifications:
   description: The ModifyDBInstance arguments sent (in check mode, that would be sent); {} when none.
   returned: when state is present
   type: dict
+ready:
+  description:
+    - Whether the instance serves at a known endpoint and takes a modification (see O(wait)), as last read.
+  returned: when state is present
+  type: bool
 diff:
   description: The settings and tags before and after.
   returned: when diff mode is on
@@ -338,8 +351,6 @@ MODIFIABLE = {
 # Settings fixed at creation: a different value needs a new instance.
 FIXED = ("engine", "kms_key_id", "master_username", "db_name")
 KMS_KEY_SETTINGS = ("kms_key_id", "master_user_secret_kms_key_id", "performance_insights_kms_key_id")
-# Statuses in which RDS accepts a modification.
-MODIFIABLE_STATUSES = ("available", "storage-optimization", "backing-up")
 
 
 def argument_spec():
@@ -757,12 +768,29 @@ def view(settings, tags):
 # Waiting
 
 
+def not_ready_message(identifier, instance, timeout=None):
+    """Why the instance is not ready, naming its state: what a stuck state means, or how long was waited."""
+    if instance is None:
+        return f"DB instance {identifier} does not exist (any more)"
+    status = instance.get("DBInstanceStatus")
+    reason = rds.stuck_reason(instance)
+    if reason:
+        return f"DB instance {identifier} is {status}, a state RDS does not leave by itself: {reason}"
+    ready = ", ".join(rds.READY_STATUSES)
+    return f"DB instance {identifier} is still {status} after {timeout}s; ready means one of {ready} with an endpoint"
+
+
 def wait_available(module, rds_client, identifier):
+    """Wait until the instance is ready (rds.READY_STATUSES with an endpoint); fail at once, naming the state, when it
+    is in one RDS does not leave by itself."""
     try:
-        rds.wait_for(rds_client, "db_instance_available", identifier, module.params["wait_timeout"])
+        rds.wait_until_ready(rds_client, identifier, module.params["wait_timeout"])
     except WaiterError as e:
+        instance = rds.describe_db_instance(rds_client, identifier)
         module.fail_json_aws(
-            e, msg=f"DB instance {identifier} did not become available in {module.params['wait_timeout']}s"
+            e,
+            msg=not_ready_message(identifier, instance, module.params["wait_timeout"]),
+            db_instance=instance_result(instance),
         )
     return rds.describe_db_instance(rds_client, identifier)
 
@@ -780,11 +808,20 @@ def ensure_created(module, rds_client):
         )
     after = view(predicted_settings(params), params["tags"])
     if module.check_mode:
-        exit_with(module, True, {}, after, db_instance={}, settings=after, modifications={})
+        exit_with(module, True, {}, after, db_instance={}, settings=after, modifications={}, ready=False)
     instance = rds.create_db_instance(rds_client, create_request(params))
     if params["wait"]:
         instance = wait_available(module, rds_client, params["db_instance_identifier"])
-    exit_with(module, True, {}, after, db_instance=instance_result(instance), settings=after, modifications={})
+    exit_with(
+        module,
+        True,
+        {},
+        after,
+        db_instance=instance_result(instance),
+        settings=after,
+        modifications={},
+        ready=rds.is_ready(instance),
+    )
 
 
 def ensure_updated(module, rds_client, instance):
@@ -824,7 +861,7 @@ def ensure_updated(module, rds_client, instance):
         plan.changes["ApplyImmediately"] = params["apply_immediately"]
 
     if module.check_mode or not changed:
-        if params["wait"] and not module.check_mode and instance.get("DBInstanceStatus") != "available":
+        if params["wait"] and not module.check_mode and not rds.is_ready(instance):
             instance = wait_available(module, rds_client, identifier)
         exit_with(
             module,
@@ -834,17 +871,28 @@ def ensure_updated(module, rds_client, instance):
             db_instance=instance_result(instance),
             settings=after,
             modifications=plan.changes,
+            ready=rds.is_ready(instance),
         )
 
     status = instance.get("DBInstanceStatus")
-    if plan.changes and status not in MODIFIABLE_STATUSES:
+    if plan.changes and rds.stuck_reason(instance):
+        module.fail_json(msg=not_ready_message(identifier, instance), modifications=plan.changes)
+    if plan.changes and status not in rds.READY_STATUSES:
         if not params["wait"]:
             module.fail_json(
-                msg=f"DB instance {identifier} is {status} and cannot be modified now: rerun when it is available, "
-                "or with wait=true to wait for it first",
+                msg=f"DB instance {identifier} is {status} and cannot be modified now: rerun when it is ready "
+                f"({', '.join(rds.READY_STATUSES)}), or with wait=true to wait for it first",
                 modifications=plan.changes,
             )
-        wait_available(module, rds_client, identifier)
+        instance = wait_available(module, rds_client, identifier)
+    storage_changes = sorted(set(plan.changes) & set(rds.STORAGE_ARGUMENTS))
+    if storage_changes and instance.get("DBInstanceStatus") == "storage-optimization":
+        module.fail_json(
+            msg=f"DB instance {identifier} is storage-optimization after an earlier storage change: RDS refuses "
+            f"another storage change ({', '.join(storage_changes)}) until it ends (at least six hours, often more); "
+            "rerun then",
+            modifications=plan.changes,
+        )
     rds.update_tags(rds_client, instance["DBInstanceArn"], tags_to_set, tags_to_remove)
     if plan.changes:
         rds.modify_db_instance(rds_client, identifier, plan.changes)
@@ -854,7 +902,14 @@ def ensure_updated(module, rds_client, instance):
         else rds.describe_db_instance(rds_client, identifier)
     )
     exit_with(
-        module, True, before, after, db_instance=instance_result(instance), settings=after, modifications=plan.changes
+        module,
+        True,
+        before,
+        after,
+        db_instance=instance_result(instance),
+        settings=after,
+        modifications=plan.changes,
+        ready=rds.is_ready(instance),
     )
 
 

@@ -20,6 +20,10 @@ description:
   - The policy is compared with the one attached ignoring key order, and a one-item list equals its
     item, so an equivalent policy is not a change.
   - C(BlockPublicPolicy) is on by default, so AWS refuses a policy that would give broad access.
+  - With O(keep_listed_principals), the principals the live policy already excepts from its deny (the values of
+    C(aws:PrincipalArn) under a negated condition operator such as C(StringNotEqualsIfExists)) stay excepted in
+    the policy written, so a run by one deployer never locks out another one an earlier run listed; only
+    O(revoked_principals) are dropped.
   - Check mode reads everything and reports the real change without writing.
 author:
   - Payments platform team (!UNKNOWN)
@@ -33,6 +37,23 @@ options:
     description:
       - The resource policy, a dict (or its JSON). Required when O(state=present).
     type: json
+  keep_listed_principals:
+    description:
+      - Keep the IAM principals the live policy excepts from its deny statements. Every C(aws:PrincipalArn) value
+        under a negated operator (C(StringNotEquals), C(StringNotEqualsIfExists), C(StringNotLike),
+        C(StringNotLikeIfExists), C(ArnNotEquals), C(ArnNotEqualsIfExists), C(ArnNotLike), C(ArnNotLikeIfExists))
+        of any statement of the live policy is added to the same key under a negated operator of every statement
+        of O(policy) that has one.
+      - V(false) writes O(policy) as given (a principal an earlier run listed and O(policy) does not is removed).
+    type: bool
+    default: false
+  revoked_principals:
+    description:
+      - With O(keep_listed_principals), principal ARNs of the live policy not to keep. A principal O(policy) itself
+        lists stays (O(policy) wins).
+    type: list
+    elements: str
+    default: []
   block_public_policy:
     description: Ask AWS to refuse a policy that gives broad (public) access to the secret.
     type: bool
@@ -93,6 +114,18 @@ policy:
   description: The resource policy after the call (in check mode, that would be); {} when none.
   returned: always
   type: dict
+kept_principals:
+  description:
+    - With O(keep_listed_principals), the principals of the live policy that O(policy) did not list and that were
+      kept (not revoked); [] otherwise.
+  returned: always
+  type: list
+  elements: str
+revoked_principals:
+  description: The principals of the live policy dropped because O(revoked_principals) names them.
+  returned: always
+  type: list
+  elements: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -108,6 +141,8 @@ def argument_spec():
     return dict(
         secret=dict(type="str", required=True, aliases=["secret_id", "secret_arn"], no_log=False),
         policy=dict(type="json"),
+        keep_listed_principals=dict(type="bool", default=False),
+        revoked_principals=dict(type="list", elements="str", default=[]),
         block_public_policy=dict(type="bool", default=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
@@ -130,7 +165,9 @@ def ensure(module, sm_client):
     if gone:
         if params["state"] == "present":
             module.fail_json(msg=f"Secret {params['secret']} does not exist or is scheduled for deletion")
-        exit_with(module, False, {}, {}, secret=secret_result(metadata), policy={})
+        exit_with(
+            module, False, {}, {}, secret=secret_result(metadata), policy={}, kept_principals=[], revoked_principals=[]
+        )
     arn = metadata["ARN"]
     current = secretsmanager.get_resource_policy(sm_client, arn)
     before = {"policy": current or {}}
@@ -138,13 +175,34 @@ def ensure(module, sm_client):
         changed = current is not None
         if changed and not module.check_mode:
             secretsmanager.delete_resource_policy(sm_client, arn)
-        exit_with(module, changed, before, {"policy": {}}, secret=secret_result(metadata), policy={})
+        exit_with(
+            module,
+            changed,
+            before,
+            {"policy": {}},
+            secret=secret_result(metadata),
+            policy={},
+            kept_principals=[],
+            revoked_principals=[],
+        )
     wanted = load_policy(params["policy"])
+    kept, revoked = [], []
+    if params["keep_listed_principals"]:
+        wanted, kept, revoked = secretsmanager.keep_listed_principals(wanted, current, params["revoked_principals"])
     changed = current is None or not policies_equal(current, wanted)
     if changed and not module.check_mode:
         secretsmanager.put_resource_policy(sm_client, arn, wanted, params["block_public_policy"])
     after = {"policy": wanted if changed else current}
-    exit_with(module, changed, before, after, secret=secret_result(metadata), policy=after["policy"])
+    exit_with(
+        module,
+        changed,
+        before,
+        after,
+        secret=secret_result(metadata),
+        policy=after["policy"],
+        kept_principals=kept,
+        revoked_principals=revoked,
+    )
 
 
 def main():

@@ -139,6 +139,16 @@ CASES = [
         env="prod",
     ),
     case("rds_kms_secret_resource_policy", "maybe", "convert to bool"),
+    # issue 20 (rds_kms, item 1): prod requires the deployer and break-glass roles on the DB master secret's policy
+    case("rds_kms_secret_admin_arns", [], "at least one IAM role ARN", env="prod", name="empty-in-prod"),
+    case(
+        "rds_kms_secret_revoked_arns",
+        ["arn:aws:iam::123456789012:role/payments-prod-deployer"],
+        "none of them also in rds_kms_secret_admin_arns",
+        env="prod",
+        name="revokes-an-admin",
+    ),
+    # end of issue 20 (rds_kms)
     # dynamodb
     case("dynamodb_global_secondary_indexes", GSI_WITHOUT_HASH_KEY_TYPE, "hash_key_type", name="no-hash-key-type"),
     case(

@@ -113,3 +113,31 @@ def counted(monkeypatch):
             monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
 
     return count
+
+
+@pytest.fixture
+def run_module_stubbed(monkeypatch, capsys):
+    """``run_module_stubbed(name, args, client, check_mode=False, diff=False)`` -> the module's result, parsed: the
+    module runs with ``client`` (a boto3 client under botocore's Stubber, say) in place of the one base.client
+    makes, so a test feeds it AWS-shaped answers the emulator never gives and sees exactly what it sends."""
+    from ansible_collections.payments.aws_platform.plugins.module_utils import base
+
+    def run(module_name, args, client, check_mode=False, diff=False):
+        module = importlib.import_module(f"ansible_collections.payments.aws_platform.plugins.modules.{module_name}")
+        monkeypatch.setattr(base, "client", lambda module, service: client)
+        module_args = {
+            **args,
+            "region": REGION,
+            "access_key": CREDENTIALS["aws_access_key_id"],
+            "secret_key": CREDENTIALS["aws_secret_access_key"],
+            "_ansible_check_mode": check_mode,
+            "_ansible_diff": diff,
+        }
+        capsys.readouterr()
+        with patch_module_args(module_args), pytest.raises(SystemExit):
+            module.main()
+        result = json.loads(capsys.readouterr().out)
+        result.setdefault("failed", False)
+        return result
+
+    return run

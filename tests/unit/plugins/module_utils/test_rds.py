@@ -308,3 +308,112 @@ def test_other_errors_are_not_retried_as_a_monitoring_role(sleeps, code, message
 
     assert client.calls == 1
     assert sleeps == []
+
+
+# Issue 20, item 2: readiness. AWS-shaped DescribeDBInstances answers through botocore's Stubber: the emulator only
+# ever reports `available`.
+
+ENDPOINT = {"Address": "db-1.abcdefghijkl.us-east-1.rds.amazonaws.com", "Port": 5432}
+
+
+def described_instance(status, endpoint=True):
+    instance = {"DBInstanceIdentifier": "db-1", "DBInstanceStatus": status}
+    if endpoint:
+        instance["Endpoint"] = ENDPOINT
+    return {"DBInstances": [instance]}
+
+
+@pytest.fixture
+def stubbed_rds():
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("rds", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("status", rds.READY_STATUSES)
+def test_the_wait_returns_at_once_on_a_ready_state(stubbed_rds, status):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_instances", described_instance(status), {"DBInstanceIdentifier": "db-1"})
+
+    rds.wait_until_ready(client, "db-1", timeout=60, delay=0)  # one answer: any second call would find no stub
+
+
+@pytest.mark.parametrize("status", ["creating", "modifying", "rebooting", "upgrading", "maintenance", "starting"])
+def test_the_wait_waits_on_a_state_rds_leaves_by_itself(stubbed_rds, status):
+    client, stubber = stubbed_rds
+    for _ in range(3):
+        stubber.add_response("describe_db_instances", described_instance(status))
+    stubber.add_response("describe_db_instances", described_instance("backing-up"))
+
+    rds.wait_until_ready(client, "db-1", timeout=60, delay=0)
+
+
+def test_the_wait_waits_for_the_endpoint(stubbed_rds):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_instances", described_instance("backing-up", endpoint=False))
+    stubber.add_response("describe_db_instances", described_instance("backing-up"))
+
+    rds.wait_until_ready(client, "db-1", timeout=60, delay=0)
+
+
+@pytest.mark.parametrize("status", ["failed", "incompatible-parameters", "storage-full", "stopped"])
+def test_the_wait_stops_at_once_on_a_state_rds_does_not_leave(stubbed_rds, status):
+    from botocore.exceptions import WaiterError
+
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_instances", described_instance(status))
+
+    with pytest.raises(WaiterError, match="terminal failure"):
+        rds.wait_until_ready(client, "db-1", timeout=600, delay=0)
+    assert rds.stuck_reason({"DBInstanceStatus": status})
+
+
+def test_the_wait_is_bounded(stubbed_rds):
+    from botocore.exceptions import WaiterError
+
+    client, stubber = stubbed_rds
+    for _ in range(3):
+        stubber.add_response("describe_db_instances", described_instance("modifying"))
+
+    with pytest.raises(WaiterError, match="Max attempts exceeded"):
+        rds.wait_until_ready(client, "db-1", timeout=3, delay=0)
+
+
+@pytest.mark.parametrize(
+    ("instance", "ready"),
+    [
+        ({"DBInstanceStatus": "available", "Endpoint": ENDPOINT}, True),
+        ({"DBInstanceStatus": "storage-optimization", "Endpoint": ENDPOINT}, True),
+        ({"DBInstanceStatus": "configuring-log-exports", "Endpoint": ENDPOINT}, True),
+        ({"DBInstanceStatus": "backing-up"}, False),  # no endpoint yet (the first backup after a create)
+        ({"DBInstanceStatus": "modifying", "Endpoint": ENDPOINT}, False),
+        ({"DBInstanceStatus": "failed", "Endpoint": ENDPOINT}, False),
+        (None, False),
+    ],
+)
+def test_is_ready(instance, ready):
+    assert rds.is_ready(instance) is ready
+
+
+def test_a_modification_refused_for_the_instance_state_is_retried_bounded(sleeps):
+    client = _FlakyRds(*[_client_error("InvalidDBInstanceState", "not in available state") for _ in range(2)])
+
+    modified = rds.modify_db_instance(client, "db-1", {"BackupRetentionPeriod": 7})
+
+    assert modified == {"DBInstanceIdentifier": "db-1"}
+    assert client.calls == 3
+    assert sleeps == [5, 10]
+
+
+def test_the_invalid_state_retry_gives_up(sleeps):
+    client = _FlakyRds(*[_client_error("InvalidDBInstanceState", "not in available state") for _ in range(20)])
+
+    with pytest.raises(Exception, match="not in available state"):
+        rds.modify_db_instance(client, "db-1", {})
+
+    assert client.calls == 6
+    assert sum(sleeps) == 5 + 10 + 20 + 40 + 60

@@ -455,3 +455,201 @@ def test_an_interval_without_a_role_on_an_existing_instance_fails_and_changes_no
     assert result["failed"] is True
     assert "monitoring_role_arn" in result["msg"]
     assert described(rds, args["db_instance_identifier"])["MonitoringInterval"] == 0
+
+
+# Issue 20, items 2 and 6: AWS-shaped answers through botocore's Stubber (the emulator only ever reports `available`,
+# and applies every modification at once), and exactly what the module sends.
+
+ARN = "arn:aws:rds:us-east-1:123456789012:db:payments-dev-db"
+ENDPOINT = {"Address": "payments-dev-db.abcdefghijkl.us-east-1.rds.amazonaws.com", "Port": 5432}
+
+
+def aws_instance(status="available", **fields):
+    instance = {
+        "DBInstanceIdentifier": "payments-dev-db",
+        "DBInstanceArn": ARN,
+        "DBInstanceStatus": status,
+        "Engine": "postgres",
+        "EngineVersion": "17.4",
+        "DBInstanceClass": "db.t3.micro",
+        "StorageEncrypted": True,
+        "AllocatedStorage": 20,
+        "BackupRetentionPeriod": 3,
+        "DeletionProtection": False,
+        "PendingModifiedValues": {},
+        "TagList": [],
+    }
+    if status not in ("creating",):
+        instance["Endpoint"] = ENDPOINT
+    instance.update(fields)
+    return {"DBInstances": [instance]}
+
+
+@pytest.fixture
+def stubbed_rds():
+    from botocore.stub import Stubber
+
+    client = boto3.client("rds", **CLIENT_ARGS)
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def fast_waits(monkeypatch):
+    """The module's waiter without its 15 s delay."""
+    from ansible_collections.payments.aws_platform.plugins.module_utils import rds as rds_utils
+
+    original = rds_utils.wait_until_ready
+    monkeypatch.setattr(
+        rds_utils,
+        "wait_until_ready",
+        lambda client, identifier, timeout, delay=15: original(client, identifier, timeout=5, delay=0),
+    )
+
+
+WAIT = {"db_instance_identifier": "payments-dev-db", "wait": True}
+
+
+@pytest.mark.parametrize("status", ["backing-up", "storage-optimization", "configuring-enhanced-monitoring"])
+def test_wait_returns_at_once_on_a_ready_state(run_module_stubbed, stubbed_rds, status):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_instances", aws_instance(status), {"DBInstanceIdentifier": "payments-dev-db"})
+
+    result = run_module_stubbed(MODULE, WAIT, client)
+
+    assert result["failed"] is False, result
+    assert result["changed"] is False
+    assert result["ready"] is True
+    assert result["db_instance"]["endpoint"]["address"] == ENDPOINT["Address"]
+
+
+@pytest.mark.parametrize("status", ["creating", "modifying"])
+def test_wait_waits_on_creating_and_modifying(run_module_stubbed, stubbed_rds, monkeypatch, status):
+    fast_waits(monkeypatch)
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_instances", aws_instance(status))  # ensure_present's read
+    stubber.add_response("describe_db_instances", aws_instance(status))  # the waiter, twice
+    stubber.add_response("describe_db_instances", aws_instance(status))
+    stubber.add_response("describe_db_instances", aws_instance("backing-up"))
+    stubber.add_response("describe_db_instances", aws_instance("backing-up"))  # the answer returned
+
+    result = run_module_stubbed(MODULE, WAIT, client)
+
+    assert result["failed"] is False, result
+    assert result["ready"] is True
+    assert result["db_instance"]["db_instance_status"] == "backing-up"
+
+
+@pytest.mark.parametrize(
+    ("status", "meaning"),
+    [
+        ("failed", "RDS cannot recover it: restore it from a snapshot"),
+        ("incompatible-parameters", "its DB parameter group has values the instance cannot start with"),
+    ],
+)
+def test_wait_fails_at_once_on_a_state_rds_does_not_leave(run_module_stubbed, stubbed_rds, status, meaning):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_instances", aws_instance(status))  # ensure_present's read
+    stubber.add_response("describe_db_instances", aws_instance(status))  # the waiter: terminal at once
+    stubber.add_response("describe_db_instances", aws_instance(status))  # read for the message
+
+    result = run_module_stubbed(MODULE, WAIT, client)
+
+    assert result["failed"] is True
+    assert f"DB instance payments-dev-db is {status}, a state RDS does not leave by itself" in result["msg"]
+    assert meaning in result["msg"]
+
+
+@pytest.mark.parametrize("status", ["failed", "incompatible-parameters"])
+def test_a_modification_of_a_stuck_instance_is_refused_without_a_write(run_module_stubbed, stubbed_rds, status):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_instances", aws_instance(status))
+
+    result = run_module_stubbed(
+        MODULE, {"db_instance_identifier": "payments-dev-db", "backup_retention_period": 7}, client
+    )
+
+    assert result["failed"] is True
+    assert f"is {status}" in result["msg"]
+
+
+@pytest.mark.parametrize("status", ["backing-up", "storage-optimization", "configuring-log-exports"])
+@pytest.mark.parametrize("apply_immediately", [True, False])
+def test_modify_db_instance_carries_apply_immediately_in_a_ready_state(
+    run_module_stubbed, stubbed_rds, status, apply_immediately
+):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_instances", aws_instance(status))
+    stubber.add_response(
+        "modify_db_instance",
+        {"DBInstance": aws_instance(status)["DBInstances"][0]},
+        {"DBInstanceIdentifier": "payments-dev-db", "BackupRetentionPeriod": 7, "ApplyImmediately": apply_immediately},
+    )
+    stubber.add_response("describe_db_instances", aws_instance(status))
+
+    result = run_module_stubbed(
+        MODULE,
+        {
+            "db_instance_identifier": "payments-dev-db",
+            "backup_retention_period": 7,
+            "apply_immediately": apply_immediately,
+        },
+        client,
+    )
+
+    assert result["failed"] is False, result
+    assert result["modifications"] == {"BackupRetentionPeriod": 7, "ApplyImmediately": apply_immediately}
+
+
+def test_a_storage_change_during_storage_optimization_is_refused_without_a_write(run_module_stubbed, stubbed_rds):
+    client, stubber = stubbed_rds
+    stubber.add_response("describe_db_instances", aws_instance("storage-optimization"))
+
+    result = run_module_stubbed(MODULE, {"db_instance_identifier": "payments-dev-db", "allocated_storage": 40}, client)
+
+    assert result["failed"] is True
+    assert "storage-optimization" in result["msg"]
+    assert "AllocatedStorage" in result["msg"]
+
+
+def test_the_destroys_deletion_protection_change_leaves_queued_modifications_queued(run_module_stubbed, stubbed_rds):
+    """roles/rds_kms/tasks/absent.yml: deletion_protection false with apply_immediately false sends exactly
+    DeletionProtection=False and ApplyImmediately=False (AWS applies DeletionProtection at once whatever
+    ApplyImmediately says; true would also apply the queued class change right before the delete)."""
+    client, stubber = stubbed_rds
+    queued = {"DBInstanceClass": "db.r6g.xlarge"}
+    stubber.add_response("describe_db_instances", aws_instance(DeletionProtection=True, PendingModifiedValues=queued))
+    stubber.add_response(
+        "modify_db_instance",
+        {"DBInstance": aws_instance(PendingModifiedValues=queued)["DBInstances"][0]},
+        {"DBInstanceIdentifier": "payments-dev-db", "DeletionProtection": False, "ApplyImmediately": False},
+    )
+    stubber.add_response("describe_db_instances", aws_instance(PendingModifiedValues=queued))
+
+    result = run_module_stubbed(
+        MODULE,
+        {"db_instance_identifier": "payments-dev-db", "deletion_protection": False, "apply_immediately": False},
+        client,
+    )
+
+    assert result["failed"] is False, result
+    assert result["modifications"] == {"DeletionProtection": False, "ApplyImmediately": False}
+
+
+def test_deletion_protection_turned_off_without_apply_immediately_on_the_emulator(run_module, rds, args):
+    """The emulator too lets the delete through after that modification."""
+    run_module(MODULE, dict(args, deletion_protection=True))
+
+    turned_off = run_module(
+        MODULE,
+        {
+            "db_instance_identifier": args["db_instance_identifier"],
+            "deletion_protection": False,
+            "apply_immediately": False,
+        },
+    )
+    deleted = run_module(MODULE, {"db_instance_identifier": args["db_instance_identifier"], "state": "absent"})
+
+    assert turned_off["modifications"] == {"DeletionProtection": False, "ApplyImmediately": False}
+    assert deleted["changed"] is True, deleted
+    assert described(rds, args["db_instance_identifier"]) is None

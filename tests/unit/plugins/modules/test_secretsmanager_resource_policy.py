@@ -4,6 +4,7 @@ import json
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
 MODULE = "secretsmanager_resource_policy"
 ROLE = "arn:aws:iam::123456789012:role/deployer"
@@ -131,3 +132,128 @@ def test_present_needs_a_policy_document(run_module, secret):
 
     assert result["failed"] is True
     assert "Statement" in result["msg"]
+
+
+# Issue 20, item 1: a converge as principal B after one as principal A never locks A out. The emulator answers
+# GetCallerIdentity with one fixed ARN whatever the credentials, so the switch of principal is shown here, where the
+# caller's ARN is what the role templates into the policy it hands the module: A's run, then B's plan, B's run.
+
+PRINCIPAL_A = "arn:aws:iam::123456789012:role/laptop-deployer"
+PRINCIPAL_B = "arn:aws:iam::123456789012:role/awx/awx-deployer"
+SERVICE_LINKED = "arn:aws:iam::123456789012:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS"
+
+
+def as_caller(caller, *admins):
+    """The policy the role writes for ``caller``: the caller, the admins, the RDS service-linked role."""
+    return deny_all_but(caller, *admins, SERVICE_LINKED)
+
+
+def listed(policy):
+    return policy["Statement"][0]["Condition"]["StringNotEqualsIfExists"]["aws:PrincipalArn"]
+
+
+def keeping(policy, **extra):
+    return {"policy": policy, "keep_listed_principals": True, **extra}
+
+
+def test_a_converge_by_b_after_a_keeps_a_and_adds_b(run_module, sm, secret):
+    by_a = run_module(MODULE, {"secret": secret, **keeping(as_caller(PRINCIPAL_A))})
+    plan_by_b = run_module(MODULE, {"secret": secret, **keeping(as_caller(PRINCIPAL_B))}, check_mode=True, diff=True)
+    assert listed(policy_of(sm, secret)) == [PRINCIPAL_A, SERVICE_LINKED]  # the plan wrote nothing
+    by_b = run_module(MODULE, {"secret": secret, **keeping(as_caller(PRINCIPAL_B))})
+    again_by_b = run_module(MODULE, {"secret": secret, **keeping(as_caller(PRINCIPAL_B))})
+    again_by_a = run_module(MODULE, {"secret": secret, **keeping(as_caller(PRINCIPAL_A))})
+
+    assert by_a["changed"] is True
+    assert plan_by_b["changed"] is True
+    assert set(listed(plan_by_b["diff"]["after"]["policy"])) == {PRINCIPAL_A, PRINCIPAL_B, SERVICE_LINKED}
+    assert by_b["changed"] is True
+    assert by_b["kept_principals"] == [PRINCIPAL_A]
+    assert set(listed(policy_of(sm, secret))) == {PRINCIPAL_A, PRINCIPAL_B, SERVICE_LINKED}
+    assert again_by_b["changed"] is False
+    assert again_by_a["changed"] is False
+    assert set(listed(policy_of(sm, secret))) == {PRINCIPAL_A, PRINCIPAL_B, SERVICE_LINKED}
+
+
+def test_every_deny_statement_keeps_the_same_principals(run_module, sm, secret):
+    """The role's template has two Deny statements with one list: both keep the live principals."""
+    two = as_caller(PRINCIPAL_A)
+    second = json.loads(json.dumps(two["Statement"][0]))
+    second["Sid"] = "DenyWithoutPrincipalArnAndServiceName"
+    second["Condition"]["Null"] = {"aws:PrincipalArn": "true", "aws:PrincipalServiceName": "true"}
+    two["Statement"].append(second)
+    run_module(MODULE, {"secret": secret, **keeping(two)})
+    for_b = json.loads(json.dumps(two).replace(PRINCIPAL_A, PRINCIPAL_B))
+
+    run_module(MODULE, {"secret": secret, **keeping(for_b)})
+
+    statements = policy_of(sm, secret)["Statement"]
+    assert len(statements) == 2
+    for statement in statements:
+        assert set(statement["Condition"]["StringNotEqualsIfExists"]["aws:PrincipalArn"]) == {
+            PRINCIPAL_A,
+            PRINCIPAL_B,
+            SERVICE_LINKED,
+        }
+
+
+def test_a_principal_goes_only_when_revoked(run_module, sm, secret):
+    run_module(MODULE, {"secret": secret, **keeping(as_caller(PRINCIPAL_A))})
+    run_module(MODULE, {"secret": secret, **keeping(as_caller(PRINCIPAL_B))})
+
+    revoked = run_module(
+        MODULE, {"secret": secret, **keeping(as_caller(PRINCIPAL_B), revoked_principals=[PRINCIPAL_A])}
+    )
+    again = run_module(MODULE, {"secret": secret, **keeping(as_caller(PRINCIPAL_B), revoked_principals=[PRINCIPAL_A])})
+
+    assert revoked["changed"] is True
+    assert revoked["revoked_principals"] == [PRINCIPAL_A]
+    assert again["changed"] is False
+    assert set(listed(policy_of(sm, secret))) == {PRINCIPAL_B, SERVICE_LINKED}
+
+
+def test_a_revoked_principal_the_policy_itself_lists_stays(run_module, sm, secret):
+    result = run_module(MODULE, {"secret": secret, **keeping(as_caller(PRINCIPAL_B), revoked_principals=[PRINCIPAL_B])})
+
+    assert result["changed"] is True
+    assert PRINCIPAL_B in listed(policy_of(sm, secret))
+
+
+def test_without_keep_listed_principals_the_policy_is_written_as_given(run_module, sm, secret):
+    run_module(MODULE, {"secret": secret, "policy": as_caller(PRINCIPAL_A)})
+    run_module(MODULE, {"secret": secret, "policy": as_caller(PRINCIPAL_B)})
+
+    assert listed(policy_of(sm, secret)) == [PRINCIPAL_B, SERVICE_LINKED]
+
+
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123-AbCdEf"
+
+
+def test_the_merged_policy_is_exactly_what_is_sent(run_module_stubbed):
+    """botocore's Stubber: the module reads the live policy (A listed) and sends B's policy with A added to every
+    principal list, with BlockPublicPolicy, and makes no other call."""
+    client = boto3.client("secretsmanager", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    live = as_caller(PRINCIPAL_A)
+    merged = deny_all_but(PRINCIPAL_B, SERVICE_LINKED, PRINCIPAL_A)
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "describe_secret",
+            {"ARN": SECRET_ARN, "Name": "rds!db-0123", "OwningService": "rds"},
+            {"SecretId": SECRET_ARN},
+        )
+        stubber.add_response(
+            "get_resource_policy",
+            {"ARN": SECRET_ARN, "Name": "rds!db-0123", "ResourcePolicy": json.dumps(live)},
+            {"SecretId": SECRET_ARN},
+        )
+        stubber.add_response(
+            "put_resource_policy",
+            {"ARN": SECRET_ARN, "Name": "rds!db-0123"},
+            {"SecretId": SECRET_ARN, "ResourcePolicy": json.dumps(merged, sort_keys=True), "BlockPublicPolicy": True},
+        )
+
+        result = run_module_stubbed(MODULE, {"secret": SECRET_ARN, **keeping(as_caller(PRINCIPAL_B))}, client)
+
+        stubber.assert_no_pending_responses()
+    assert result["changed"] is True, result
+    assert result["kept_principals"] == [PRINCIPAL_A]
