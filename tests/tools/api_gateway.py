@@ -253,8 +253,10 @@ class _Call:
                     return self.gateway_response("BAD_REQUEST_BODY")
         return None
 
-    def source_arn(self, template: str) -> str:
-        return f"arn:aws:execute-api:{self.api.region}:{ACCOUNT}:{self.api.api_id}/{self.api.stage}/{self.method}{template}"
+    def source_arn(self, path: str) -> str:
+        """The ARN an invocation comes from, which the function's resource policy must allow."""
+        api = f"arn:aws:execute-api:{self.api.region}:{ACCOUNT}:{self.api.api_id}"
+        return f"{api}/{self.api.stage}/{self.method}{path}"
 
     def invoke_function(self, route: Route, method: dict, integration: dict, path_parameters: dict) -> Response:
         uri = integration["uri"]
