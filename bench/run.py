@@ -187,6 +187,9 @@ class Stack:
         for inventory in inventories:
             command += ["-i", f"inventories/{inventory}"]
         command += ["-e", f"aws_endpoint_url={self.url}", "-e", f"payments_outputs_dir={self.data / 'outputs'}"]
+        if "prod" in inventories:
+            # prod refuses a self-signed certificate; the emulator has no internal CA to give it one.
+            command += list(emulator.ALLOW_SELF_SIGNED_CERTIFICATE)
         command += list(extra)
         started = time.monotonic()
         done = subprocess.run(

@@ -34,7 +34,7 @@ READ_ONLY_OPERATIONS = {
         "get_public_access_block",
     ),
     "secretsmanager": ("describe_secret", "get_resource_policy"),
-    "sns": ("get_topic_attributes", "list_tags_for_resource", "list_topics"),
+    "sns": ("get_topic_attributes", "list_subscriptions_by_topic", "list_tags_for_resource", "list_topics"),
     "wafv2": ("get_web_acl", "get_web_acl_for_resource", "list_tags_for_resource", "list_web_acls"),
 }
 READ_PREFIXES = ("describe_", "get_", "list_")

@@ -196,6 +196,33 @@ CASES = [
     case("cloudwatch_datapoints_to_alarm", 4, "1 to cloudwatch_evaluation_periods"),
     # the destroy playbook: prod is removed only when its stack is named
     case("confirm_destroy", "prod", "confirm_destroy=payments-prod", env="prod", playbook="playbooks/destroy.yml"),
+    # issue 16: alarms
+    # prod requires a subscription (cloudwatch_require_subscriptions: true); the certificate is allowed so that the
+    # cloudwatch check, which runs after apigw_waf's, is the one that fails.
+    case(
+        "cloudwatch_alarm_subscriptions",
+        [],
+        "at least one email or https subscription is required in this environment (cloudwatch_require_subscriptions",
+        env="prod",
+        apigw_waf_allow_self_signed_certificate=True,
+    ),
+    case("cloudwatch_require_subscriptions", "maybe", "convert to bool"),
+    # issue 16: certificate
+    # The shipped prod inventory as is (no certificate given, apigw_waf_allow_self_signed_certificate: false).
+    pytest.param(
+        "site.yml",
+        "prod",
+        {},
+        "apigw_waf_allow_self_signed_certificate",
+        "apigw_waf_certificate_arn (an existing ACM certificate",
+        id="prod-no-certificate-given",
+    ),
+    case(
+        "apigw_waf_allow_self_signed_certificate",
+        False,
+        "apigw_waf_certificate_pem + apigw_waf_private_key_pem (+ apigw_waf_certificate_chain_pem)",
+    ),
+    case("apigw_waf_allow_self_signed_certificate", "maybe", "convert to bool"),
 ]
 
 

@@ -48,6 +48,7 @@ def converge_command(endpoint: str, outputs_dir: Path) -> list[str]:
         "site.yml",
         "-i",
         f"inventories/{ENV}",
+        *emulator.ALLOW_SELF_SIGNED_CERTIFICATE,
         "-e",
         f"aws_endpoint_url={endpoint}",
         "-e",

@@ -109,6 +109,7 @@ def converged(tmp_path_factory):
             "site.yml",
             "-i",
             f"inventories/{ENV}",
+            *emulator.ALLOW_SELF_SIGNED_CERTIFICATE,
             "-e",
             f"aws_endpoint_url={endpoint}",
             "-e",

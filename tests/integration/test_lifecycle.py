@@ -62,6 +62,8 @@ def verify_report(outputs_dir: Path, env: str) -> dict:
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 ALL_INVENTORIES = ("-i", "inventories/dev", "-i", "inventories/staging", "-i", "inventories/prod")
+# prod refuses a self-signed certificate; the emulator has no internal CA to give it one.
+CONVERGE_ALL = (*ALL_INVENTORIES, *emulator.ALLOW_SELF_SIGNED_CERTIFICATE)
 
 
 @dataclass
@@ -78,7 +80,7 @@ def converged(tmp_path_factory):
     state_file = workdir / "emulator.json"
     endpoint = emulator.start(state_file)["url"]
     try:
-        rc, output = ansible_playbook(workdir / "outputs", "site.yml", *ALL_INVENTORIES, endpoint=endpoint)
+        rc, output = ansible_playbook(workdir / "outputs", "site.yml", *CONVERGE_ALL, endpoint=endpoint)
         assert rc == 0, output[-3000:]
         yield Converged(endpoint, workdir / "outputs", output)
     finally:
@@ -133,12 +135,12 @@ def test_three_environments_converge_in_one_parallel_run_each_right_and_isolated
 
 
 def test_a_second_parallel_run_and_the_plan_change_nothing(converged):
-    rc, second = ansible_playbook(converged.outputs_dir, "site.yml", *ALL_INVENTORIES, endpoint=converged.endpoint)
+    rc, second = ansible_playbook(converged.outputs_dir, "site.yml", *CONVERGE_ALL, endpoint=converged.endpoint)
     assert rc == 0, second[-3000:]
     assert {env: changed_count(second, f"payments-{env}") for env in ENVIRONMENTS} == dict.fromkeys(ENVIRONMENTS, 0)
 
     rc, plan = ansible_playbook(
-        converged.outputs_dir, "site.yml", *ALL_INVENTORIES, "--check", "--diff", endpoint=converged.endpoint
+        converged.outputs_dir, "site.yml", *CONVERGE_ALL, "--check", "--diff", endpoint=converged.endpoint
     )
     assert rc == 0, plan[-3000:]
     assert {env: changed_count(plan, f"payments-{env}") for env in ENVIRONMENTS} == dict.fromkeys(ENVIRONMENTS, 0)
@@ -168,6 +170,14 @@ def test_verify_passes_on_a_converged_environment(converged, env):
         assert waf_rows == {("waf web acl", "present"), ("waf on the api stage", "payments-prod-waf")}
     else:
         assert waf_rows == {("waf web acl", "absent"), ("waf on the api stage", "none")}
+    # Who the alarms reach: prod's placeholder on-call address (the emulator confirms at once), nobody elsewhere.
+    assert "alarm subscriptions" in checks
+    if env == "prod":
+        assert report["alarm_subscriptions"] == [
+            {"protocol": "email", "endpoint": "payments-oncall@example.com", "status": "confirmed"}
+        ]
+    else:
+        assert report["alarm_subscriptions"] == []
 
 
 def test_outputs_prints_the_last_converge_without_aws(converged, tmp_path):

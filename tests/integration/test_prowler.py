@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import boto3
+import emulator  # tests/tools
 import pytest
 import yaml
 
@@ -106,7 +107,7 @@ def test_prowler_finds_nothing_unexplained_on_prod(new_emulator, playbook, tmp_p
     accepted = load_accepted()
     endpoint = new_emulator()
     started = time.monotonic()
-    run = playbook("site.yml", "-i", "inventories/prod", endpoint=endpoint)
+    run = playbook("site.yml", "-i", "inventories/prod", *emulator.ALLOW_SELF_SIGNED_CERTIFICATE, endpoint=endpoint)
     assert run.returncode == 0, run.output[-3000:]
     converged = time.monotonic()
 

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.integration
 
 DEV = ("-i", "inventories/dev")
 PROD = ("-i", "inventories/prod")
+# prod refuses a self-signed certificate; the emulator has no internal CA to give it one.
+CONVERGE_PROD = (*PROD, *emulator.ALLOW_SELF_SIGNED_CERTIFICATE)
 PLAN = ("--check", "--diff")
 REPO = Path(__file__).resolve().parents[2]
 RECAP = re.compile(r"^(?P<host>\S+)\s+:\s+ok=\d+\s+changed=(?P<changed>\d+)\s", re.MULTILINE)
@@ -160,8 +162,10 @@ def faulted_prod(tmp_path_factory):
             aws_proxy.running_proxy(faulted_endpoint, faulted_log, **FAULTS) as faulted_proxy,
             ThreadPoolExecutor(2) as pool,
         ):
-            clean = pool.submit(ansible_playbook, workdir / "clean", "site.yml", *PROD, endpoint=clean_proxy)
-            faulted = pool.submit(ansible_playbook, workdir / "faulted", "site.yml", *PROD, endpoint=faulted_proxy)
+            clean = pool.submit(ansible_playbook, workdir / "clean", "site.yml", *CONVERGE_PROD, endpoint=clean_proxy)
+            faulted = pool.submit(
+                ansible_playbook, workdir / "faulted", "site.yml", *CONVERGE_PROD, endpoint=faulted_proxy
+            )
             yield FaultedProd(
                 clean_endpoint,
                 faulted_endpoint,

@@ -4,6 +4,7 @@ API log in test_reliability.py; bad input in test_bad_input.py."""
 
 from __future__ import annotations
 
+import emulator  # tests/tools
 import pytest
 from stack_state import aws
 
@@ -13,7 +14,15 @@ pytestmark = pytest.mark.integration
 def test_plan_on_an_empty_account_reports_changes_and_writes_nothing(new_emulator, playbook):
     endpoint = new_emulator()
 
-    plan = playbook("site.yml", "-i", "inventories/prod", "--check", "--diff", endpoint=endpoint)
+    plan = playbook(
+        "site.yml",
+        "-i",
+        "inventories/prod",
+        *emulator.ALLOW_SELF_SIGNED_CERTIFICATE,
+        "--check",
+        "--diff",
+        endpoint=endpoint,
+    )
 
     assert plan.returncode == 0, plan.output[-3000:]
     assert plan.recap["payments-prod"]["changed"] > 0

@@ -28,6 +28,10 @@ from pathlib import Path
 LOOPBACK = "127.0.0.1"
 DEFAULT_START_TIMEOUT = 30.0
 DEFAULT_STOP_TIMEOUT = 10.0
+# What a converge of prod adds against the emulator: prod's inventory refuses a self-signed certificate
+# (apigw_waf_allow_self_signed_certificate: false), and the emulator has no internal CA to give one. Every test
+# and bench run that converges prod here passes it; a run against real AWS never does.
+ALLOW_SELF_SIGNED_CERTIFICATE = ("-e", "apigw_waf_allow_self_signed_certificate=true")
 
 
 class EmulatorError(RuntimeError):
