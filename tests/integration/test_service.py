@@ -73,7 +73,7 @@ def converged(tmp_path_factory):
             "site.yml",
             *("-i", "inventories/dev", "-i", "inventories/prod"),
             # The emulator's custom domain gets a self-signed certificate; prod allows it only when told.
-            *("-e", "apigw_waf_allow_self_signed_certificate=true"),
+            *emulator.ALLOW_SELF_SIGNED_CERTIFICATE,
             *("-e", json.dumps({"lambda_build_dir": f"{build_dirs}/{{{{ payments_env }}}}"})),
             endpoint=endpoint,
         )
