@@ -32,6 +32,8 @@ except ImportError:
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import paginate
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_dict
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_list
+from ansible_collections.payments.aws_platform.plugins.module_utils.eventual import CONTINUOUS_BACKUPS_NOT_READY
+from ansible_collections.payments.aws_platform.plugins.module_utils.eventual import while_propagating
 
 KEY_TYPES = ["S", "N", "B"]
 BILLING_MODES = ["PAY_PER_REQUEST", "PROVISIONED"]
@@ -132,6 +134,9 @@ def update_time_to_live(client, name, attribute_name, enabled):
     )
 
 
+# Right after CreateTable, DynamoDB answers ContinuousBackupsUnavailableException until backups can be
+# turned on for the new table (AWS: seconds to minutes).
+@while_propagating(CONTINUOUS_BACKUPS_NOT_READY)
 def update_continuous_backups(client, name, enabled):
     client.update_continuous_backups(
         TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": enabled}

@@ -491,3 +491,44 @@ def test_the_returned_view_is_not_shared_with_the_arguments(run_module, args):
     run_module(MODULE, args, check_mode=True)
 
     assert args == given
+
+
+# Issue 20, item 3: UpdateContinuousBackups right after CreateTable.
+BACKUPS_NOT_YET = "Backups are being enabled for the table: {}. Please retry later"
+
+
+def test_pitr_right_after_create_waits_for_the_new_table(run_module, ddb, args, name, answer_first, fake_clock):
+    calls = answer_first(
+        "UpdateContinuousBackups", "ContinuousBackupsUnavailableException", BACKUPS_NOT_YET.format(name), times=10
+    )
+
+    result = run_module(MODULE, args)
+
+    assert result["failed"] is False, result
+    assert len(calls) == 11
+    assert pitr_of(ddb, name) == "ENABLED"
+    assert [table for table in ddb.list_tables()["TableNames"] if table == name] == [name]
+    assert sum(fake_clock.sleeps) > 60 and max(fake_clock.sleeps) <= 20
+
+
+def test_pitr_is_not_waited_for_beyond_five_minutes(run_module, ddb, args, name, answer_first, fake_clock):
+    calls = answer_first(
+        "UpdateContinuousBackups", "ContinuousBackupsUnavailableException", BACKUPS_NOT_YET.format(name), times=10**6
+    )
+
+    result = run_module(MODULE, args)
+
+    assert result["failed"] is True
+    assert "ContinuousBackupsUnavailableException" in result["msg"]
+    retry_sleeps = fake_clock.sleeps[-(len(calls) - 1) :]
+    assert 280 <= sum(retry_sleeps) <= 300
+
+
+def test_another_backup_error_fails_at_once(run_module, ddb, args, name, answer_first, fake_clock):
+    calls = answer_first("UpdateContinuousBackups", "ValidationException", "Backups are not supported here", times=10)
+
+    result = run_module(MODULE, args)
+
+    assert result["failed"] is True
+    assert len(calls) == 1
+    assert "turn point-in-time recovery on" in result["msg"]
