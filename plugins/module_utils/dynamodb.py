@@ -367,6 +367,27 @@ def replacement_reasons(current, desired):
     return reasons
 
 
+def rebuilt_indexes(current, desired):
+    """The indexes that exist and are asked for with other keys or another projection: DynamoDB can only
+    delete and re-create them."""
+    if desired["global_secondary_indexes"] is None:
+        return []
+    have = {index["index_name"]: index for index in current["global_secondary_indexes"]}
+    return [
+        index["index_name"]
+        for index in desired["global_secondary_indexes"]
+        if index["index_name"] in have and index_shape(have[index["index_name"]]) != index_shape(index)
+    ]
+
+
+def is_ttl_changed_too_recently(error):
+    """AWS's answer to a TTL change within about an hour of the last one."""
+    if not hasattr(error, "response"):
+        return False
+    message = error.response.get("Error", {}).get("Message", "")
+    return _error_code(error) == "ValidationException" and "multiple times" in message
+
+
 def _step(describe, call, wait=False, **args):
     return {"describe": describe, "call": call, "args": args, "wait": wait}
 
