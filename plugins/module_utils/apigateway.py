@@ -23,12 +23,13 @@ from __future__ import print_function
 import hashlib
 import json
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
 try:  # noqa: SIM105
     from botocore.exceptions import ClientError
 except ImportError:
     pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.payments.aws_platform.plugins.module_utils.eventual import APIGW_ROLE_NOT_PROPAGATED
+from ansible_collections.payments.aws_platform.plugins.module_utils.eventual import while_propagating
 
 # A deployment made by these modules says which spec it deploys: "<prefix><sha256 of the spec>".
 SPEC_HASH_PREFIX = "spec-sha256:"
@@ -355,7 +356,8 @@ def get_account(client):
 
 # A role made a moment ago is not yet assumable: AWS answers UpdateAccount with BadRequestException
 # ("The role ARN does not have required permissions") until IAM has propagated it, usually seconds.
-@AWSRetry.jittered_backoff(retries=8, delay=2, max_delay=15, catch_extra_error_codes=["BadRequestException"])
+# Any other BadRequestException fails at once.
+@while_propagating(APIGW_ROLE_NOT_PROPAGATED)
 def update_account(client, patch_operations):
     return client.update_account(patchOperations=patch_operations)
 

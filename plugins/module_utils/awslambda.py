@@ -17,6 +17,9 @@ import hashlib
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.payments.aws_platform.plugins.module_utils.eventual import LAMBDA_ROLE_OR_KEY_NOT_PROPAGATED
+from ansible_collections.payments.aws_platform.plugins.module_utils.eventual import while_propagating
+
 try:  # noqa: SIM105
     from botocore.exceptions import ClientError
 except ImportError:
@@ -24,36 +27,6 @@ except ImportError:
 
 # AWS keeps this many concurrent executions unreserved in every account and region.
 MIN_UNRESERVED_CONCURRENCY = 100
-
-# A freshly created IAM role, or a policy just put on it, takes a few seconds to reach Lambda (IAM is
-# eventually consistent): until then CreateFunction answers InvalidParameterValueException with one
-# of these messages ("cannot be assumed"; "does not have permissions to call CreateNetworkInterface").
-ROLE_NOT_ASSUMABLE_YET = "RolePropagationPending"
-ROLE_PROPAGATION_MESSAGES = ("cannot be assumed", "does not have permissions to call")
-
-
-class _RoleRetry(AWSRetry):
-    """AWSRetry that also retries CreateFunction while the execution role (or its policy) is not
-    visible to Lambda yet.
-
-    AWS reports that case with the generic InvalidParameterValueException, so the message decides;
-    the emulator answers the same for a role that does not exist at all, which then fails after
-    the retries run out, as on AWS.
-    """
-
-    @staticmethod
-    def status_code_from_exception(error):
-        code = error.response["Error"]["Code"]
-        message = error.response["Error"].get("Message", "")
-        if code == "InvalidParameterValueException" and any(text in message for text in ROLE_PROPAGATION_MESSAGES):
-            return ROLE_NOT_ASSUMABLE_YET
-        return code
-
-
-# About 40 s in all, beyond which the role is not merely propagating.
-ROLE_PROPAGATION_RETRY = _RoleRetry.jittered_backoff(
-    retries=6, delay=2, backoff=1.5, max_delay=10, catch_extra_error_codes=[ROLE_NOT_ASSUMABLE_YET]
-)
 
 # An update sent while another one is still being applied fails with ResourceConflictException
 # (the failure amazon.aws.lambda is known for): the module waits between updates, and this retry
@@ -88,11 +61,14 @@ def get_function(lambda_client, name):
         raise
 
 
-@ROLE_PROPAGATION_RETRY
+# A role or KMS key made a moment ago (or a policy just put on the role) is not yet visible to Lambda:
+# CreateFunction and UpdateFunctionConfiguration answer InvalidParameterValueException until it is.
+@while_propagating(LAMBDA_ROLE_OR_KEY_NOT_PROPAGATED)
 def create_function(lambda_client, request):
     return lambda_client.create_function(**request)
 
 
+@while_propagating(LAMBDA_ROLE_OR_KEY_NOT_PROPAGATED)
 @UPDATE_RETRY
 def update_function_configuration(lambda_client, name, changes):
     return lambda_client.update_function_configuration(FunctionName=name, **changes)

@@ -13,6 +13,7 @@ from __future__ import division
 from __future__ import print_function
 
 import json
+import urllib.parse
 
 try:
     import botocore.loaders
@@ -113,6 +114,18 @@ def client(module, service):
     connection options (so ``module_defaults`` reach it), every call retried with ``RETRY``."""
     share_botocore_loader()
     return _RetryingClient(module.client(service))
+
+
+# The endpoints that are the local emulator: the same rule as the playbooks' (fake credentials only for a
+# loopback aws_endpoint_url). An emulator workaround runs only where this is true.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def is_local_emulator(module):
+    """True when the module talks to the local emulator (its endpoint_url, from aws_endpoint_url, is on
+    loopback); False for AWS (no endpoint_url) and any other endpoint."""
+    endpoint = module.params.get("endpoint_url") or ""
+    return urllib.parse.urlsplit(endpoint).hostname in LOOPBACK_HOSTS
 
 
 def paginate(boto3_client, operation, result_key, **params):

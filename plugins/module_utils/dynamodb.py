@@ -32,6 +32,8 @@ except ImportError:
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import paginate
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_dict
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import tags_to_list
+from ansible_collections.payments.aws_platform.plugins.module_utils.eventual import CONTINUOUS_BACKUPS_NOT_READY
+from ansible_collections.payments.aws_platform.plugins.module_utils.eventual import while_propagating
 
 KEY_TYPES = ["S", "N", "B"]
 BILLING_MODES = ["PAY_PER_REQUEST", "PROVISIONED"]
@@ -132,6 +134,9 @@ def update_time_to_live(client, name, attribute_name, enabled):
     )
 
 
+# Right after CreateTable, DynamoDB answers ContinuousBackupsUnavailableException until backups can be
+# turned on for the new table (AWS: seconds to minutes).
+@while_propagating(CONTINUOUS_BACKUPS_NOT_READY)
 def update_continuous_backups(client, name, enabled):
     client.update_continuous_backups(
         TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": enabled}
@@ -360,6 +365,27 @@ def replacement_reasons(current, desired):
         if (have or None) != (want or None):
             reasons.append(f"{option} (the table has {have!r}, asked for {want!r})")
     return reasons
+
+
+def rebuilt_indexes(current, desired):
+    """The indexes that exist and are asked for with other keys or another projection: DynamoDB can only
+    delete and re-create them."""
+    if desired["global_secondary_indexes"] is None:
+        return []
+    have = {index["index_name"]: index for index in current["global_secondary_indexes"]}
+    return [
+        index["index_name"]
+        for index in desired["global_secondary_indexes"]
+        if index["index_name"] in have and index_shape(have[index["index_name"]]) != index_shape(index)
+    ]
+
+
+def is_ttl_changed_too_recently(error):
+    """AWS's answer to a TTL change within about an hour of the last one."""
+    if not hasattr(error, "response"):
+        return False
+    message = error.response.get("Error", {}).get("Message", "")
+    return _error_code(error) == "ValidationException" and "multiple times" in message
 
 
 def _step(describe, call, wait=False, **args):

@@ -16,6 +16,9 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import paginate
+from ansible_collections.payments.aws_platform.plugins.module_utils.eventual import LOGS_KMS_KEY_NOT_PROPAGATED
+from ansible_collections.payments.aws_platform.plugins.module_utils.eventual import retry_while_propagating
+from ansible_collections.payments.aws_platform.plugins.module_utils.eventual import while_propagating
 
 # The only retention periods CloudWatch Logs accepts (PutRetentionPolicy).
 RETENTION_DAYS = [
@@ -66,7 +69,8 @@ def create_log_group(logs_client, name, kms_key_arn, tags):
     if tags:
         request["tags"] = tags
     try:
-        logs_client.create_log_group(**request)
+        # A key made (or given its policy) moments ago is refused until KMS has propagated it.
+        retry_while_propagating(lambda: logs_client.create_log_group(**request), LOGS_KMS_KEY_NOT_PROPAGATED)
     except ClientError as e:
         # A retried create whose first attempt went through: the group is ours.
         if e.response["Error"]["Code"] != "ResourceAlreadyExistsException":
@@ -80,6 +84,7 @@ def put_retention(logs_client, name, days):
         logs_client.delete_retention_policy(logGroupName=name)
 
 
+@while_propagating(LOGS_KMS_KEY_NOT_PROPAGATED)
 def set_kms_key(logs_client, name, kms_key_arn):
     if kms_key_arn:
         logs_client.associate_kms_key(logGroupName=name, kmsKeyId=kms_key_arn)

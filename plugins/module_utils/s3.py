@@ -488,26 +488,121 @@ def abort_multipart_uploads(s3_client, name):
         params["UploadIdMarker"] = page.get("NextUploadIdMarker")
 
 
-def empty_bucket(s3_client, name, bypass_governance=False):
+class RetainedObjects(Exception):
+    """Object versions that a delete must not (or cannot) remove; ``summary`` says how many and until when."""
+
+    def __init__(self, message, summary):
+        super().__init__(message)
+        self.summary = summary
+
+
+def _all_versions(s3_client, name):
+    """Every object version (not delete markers, which carry no lock) of the bucket."""
+    params = {"Bucket": name}
+    while True:
+        page = s3_client.list_object_versions(**params)
+        yield from page.get("Versions", [])
+        if not page.get("IsTruncated"):
+            return
+        params["KeyMarker"] = page.get("NextKeyMarker")
+        params["VersionIdMarker"] = page.get("NextVersionIdMarker")
+
+
+def retained_versions(s3_client, name, now):
+    """The versions under an Object Lock retention that ends after ``now`` (an aware datetime) or under a
+    legal hold: [{key, version_id, mode, retain_until, legal_hold}]. One HeadObject per version, which
+    reports the version's lock (mode, retain-until date, legal hold)."""
+    retained = []
+    for version in _all_versions(s3_client, name):
+        head = s3_client.head_object(Bucket=name, Key=version["Key"], VersionId=version["VersionId"])
+        until = head.get("ObjectLockRetainUntilDate")
+        mode = head.get("ObjectLockMode") if until and until > now else None
+        hold = head.get("ObjectLockLegalHoldStatus") == "ON"
+        if mode or hold:
+            retained.append(
+                {
+                    "key": version["Key"],
+                    "version_id": version["VersionId"],
+                    "mode": mode,
+                    "retain_until": until,
+                    "legal_hold": hold,
+                }
+            )
+    return retained
+
+
+def retention_summary(retained):
+    """{compliance|governance: {count, until (the latest date, ISO 8601)}, legal_hold: {count}} of the
+    ``retained_versions``; kinds with no version are left out."""
+    summary = {}
+    for mode in ("COMPLIANCE", "GOVERNANCE"):
+        dates = [item["retain_until"] for item in retained if item["mode"] == mode]
+        if dates:
+            summary[mode.lower()] = {"count": len(dates), "until": max(dates).isoformat()}
+    holds = sum(1 for item in retained if item["legal_hold"])
+    if holds:
+        summary["legal_hold"] = {"count": holds}
+    return summary
+
+
+def check_retained(name, retained, bypass_governance):
+    """Raise ``RetainedObjects`` when the bucket holds versions a delete must not remove: COMPLIANCE-mode
+    retentions (nobody can remove them before their date) and legal holds always; GOVERNANCE-mode
+    retentions unless ``bypass_governance``. Called before any delete, so nothing is removed."""
+    summary = retention_summary(retained)
+    parts = []
+    if "compliance" in summary:
+        item = summary["compliance"]
+        parts.append(
+            f"{item['count']} under COMPLIANCE retention until {item['until']} (nobody can remove them before then)"
+        )
+    if "legal_hold" in summary:
+        parts.append(f"{summary['legal_hold']['count']} under a legal hold (until someone allowed to releases it)")
+    if "governance" in summary and not bypass_governance:
+        item = summary["governance"]
+        parts.append(f"{item['count']} under GOVERNANCE retention until {item['until']}")
+    if parts:
+        raise RetainedObjects(
+            f"Bucket {name} holds object versions that are retained or locked: {'; '.join(parts)}. "
+            "Nothing was deleted.",
+            summary,
+        )
+
+
+def empty_bucket(s3_client, name, bypass_governance=False, emulator=False):
     """Delete every object version and delete marker (and abort unfinished uploads); how many versions.
     ``bypass_governance`` for a bucket with Object Lock (see ``delete_object_batch``).
 
-    A policy that denies object calls would stop this half-way: a forced delete removes the bucket's
-    policy once, then tries again (the emulator ignores policy conditions, so an audit bucket's
-    "deny without TLS" statement denies every object call it gets over plain HTTP).
+    A per-object AccessDenied on AWS means a legal hold, a retention or a policy that denies the delete:
+    it is raised, naming how many versions were refused, and the bucket policy is never touched. Only on
+    the local emulator (``emulator``, derived from the endpoint by ``base.is_local_emulator``), which
+    applies a policy's Deny statements without their conditions (an audit bucket's "deny without TLS"
+    denies every delete), is the policy lifted once, then the batch tried again.
     """
     deleted = 0
-    policy_removed = False
+    policy_lifted = False
     while True:
         batch = object_versions_page(s3_client, name)
         if not batch:
             break
         errors = delete_object_batch(s3_client, name, batch, bypass_governance)
         denied = [error for error in errors if error.get("Code") == "AccessDenied"]
-        if denied and not policy_removed and get_policy(s3_client, name) is not None:
-            delete_policy(s3_client, name)
-            policy_removed = True
+        if denied and emulator and not policy_lifted and get_policy(s3_client, name) is not None:
+            delete_policy(s3_client, name)  # emulator only: see the docstring
+            policy_lifted = True
             continue
+        if denied:
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "AccessDenied",
+                        "Message": f"{len(denied)} object version(s) of bucket {name} could not be deleted, first "
+                        f"{denied[0].get('Key')}: {denied[0].get('Message')} (a legal hold, an Object Lock "
+                        "retention or a policy denies it; the bucket policy was left in place)",
+                    }
+                },
+                "DeleteObjects",
+            )
         if errors:
             first = errors[0]
             raise ClientError(
@@ -517,3 +612,27 @@ def empty_bucket(s3_client, name, bypass_governance=False):
         deleted += len(batch)
     abort_multipart_uploads(s3_client, name)
     return deleted
+
+
+class emulator_policy_lifted:  # noqa: N801 - used as a context manager, like contextlib's
+    """On the local emulator only (``emulator`` True): the bucket policy is lifted for the block and put
+    back after it unless the bucket is gone (set ``deleted``). The emulator applies a policy's Deny
+    statements without their conditions, so an audit bucket's TLS-only statement denies every object
+    read (HeadObject) and delete; on AWS those calls are allowed and this does nothing."""
+
+    def __init__(self, s3_client, name, emulator):
+        self.s3_client, self.name, self.emulator = s3_client, name, emulator
+        self.policy = None
+        self.deleted = False
+
+    def __enter__(self):
+        if self.emulator:
+            self.policy = get_policy(self.s3_client, self.name)
+            if self.policy is not None:
+                delete_policy(self.s3_client, self.name)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.policy is not None and not self.deleted:
+            put_policy(self.s3_client, self.name, self.policy)
+        return False

@@ -74,7 +74,8 @@ options:
       - The table's global secondary indexes, all of them; indexes not listed are deleted. Unset leaves
         the indexes alone. V([]) removes every index.
       - An index whose keys or projection change is deleted and created again (it is unavailable while it
-        fills).
+        fills, hours on a large table), so that is refused, before any write and in check mode too, unless
+        O(allow_index_rebuild=true).
     type: list
     elements: dict
     aliases: [indexes]
@@ -124,12 +125,21 @@ options:
     description: What the stream records show of a changed item.
     type: str
     choices: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]
+  allow_index_rebuild:
+    description:
+      - Allow a change of an existing index's keys or projection, which deletes the index and creates it
+        again (queries on it fail until it is rebuilt). Without it such a change fails, naming the index.
+      - Adding or removing an index is never refused.
+    type: bool
+    default: false
   ttl_attribute_name:
     description:
       - The attribute holding each item's expiry time (epoch seconds); V("") disables TTL. Unset leaves TTL
         alone.
-      - Changing the attribute disables TTL, then enables it on the new attribute; AWS allows only a few
-        TTL changes per hour.
+      - Changing the attribute takes two runs, because AWS refuses to enable TTL for about an hour after it
+        was disabled. The first run disables TTL on the old attribute, warns, and returns the enable as
+        RV(pending_changes); a run after AWS allows it enables TTL on the new attribute. While TTL still
+        reads C(DISABLING), a run leaves it alone and warns the same way.
     type: str
   point_in_time_recovery:
     description: Whether point-in-time recovery (continuous backups) is on. Unset leaves it alone.
@@ -285,6 +295,14 @@ changes:
   type: list
   elements: str
   sample: ["delete index StatusIndex", "enable TTL on expirationTime"]
+pending_changes:
+  description:
+    - Changes this run left for a later one (TTL on a renamed attribute, which AWS allows about an hour
+      after TTL was disabled); a warning says when to run again.
+  returned: always
+  type: list
+  elements: str
+  sample: ["enable TTL on expiresAt"]
 diff:
   description: The table before and after the change (after as predicted in check mode).
   returned: when diff mode is on
@@ -343,6 +361,7 @@ def argument_spec():
         sse_kms_key_id=dict(type="str", aliases=["kms_key_arn"], no_log=False),
         deletion_protection=dict(type="bool"),
         remove_deletion_protection=dict(type="bool", default=False),
+        allow_index_rebuild=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=1800),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
@@ -521,7 +540,48 @@ def run_steps(module, dynamodb_client, table_name, table_arn, steps):
             if step["wait"]:
                 dynamodb.wait_for_active(dynamodb_client, table_name, timeout)
         except (BotoCoreError, ClientError) as e:
-            module.fail_json_aws(e, msg=f"Failed to {step['describe']} on table {table_name}")
+            hint = ""
+            if step["call"] == "update_time_to_live" and dynamodb.is_ttl_changed_too_recently(e):
+                hint = ": AWS allows a TTL change about an hour after the last one; run again after that"
+            module.fail_json_aws(e, msg=f"Failed to {step['describe']} on table {table_name}{hint}")
+
+
+def check_index_rebuilds(module, current, desired):
+    """Refuse, before any write (and in check mode), to delete and re-create an index unless allowed."""
+    rebuilt = dynamodb.rebuilt_indexes(current, desired)
+    if rebuilt and not module.params["allow_index_rebuild"]:
+        module.fail_json(
+            msg=f"Table {desired['table_name']}: changing the keys or projection of index(es) {', '.join(rebuilt)} "
+            "deletes and re-creates them; queries on them fail until they are rebuilt (hours on a large table). "
+            "Nothing was changed. Set allow_index_rebuild=true (role variable dynamodb_allow_index_rebuild) to do "
+            "it, or give the new definition a new index name.",
+            rebuilt_indexes=rebuilt,
+        )
+
+
+def ttl_for_this_run(module, dynamodb_client, current, desired):
+    """The TTL attribute this run sets, and what it leaves for a later run: AWS refuses to enable TTL for
+    about an hour after it was disabled, so a rename disables the old attribute now and enables the new
+    one in a later run."""
+    want, have = desired["ttl_attribute_name"], current["ttl_attribute_name"]
+    name = desired["table_name"]
+    if not want or want == have:
+        return want, []
+    if have:
+        module.warn(
+            f"Table {name}: TTL moves from {have} to {want} in two runs. This run disables TTL on {have}; AWS "
+            f"refuses to enable TTL again for about an hour. Run again after that to enable TTL on {want} "
+            "(until then no item expires)."
+        )
+        return "", [f"enable TTL on {want}"]
+    status = dynamodb.describe_time_to_live(dynamodb_client, name).get("TimeToLiveStatus")
+    if status == "DISABLING":
+        module.warn(
+            f"Table {name}: TTL is still being disabled (DISABLING; AWS takes up to an hour). TTL on {want} is "
+            "left for a run after that: run again later."
+        )
+        return "", [f"enable TTL on {want}"]
+    return want, []
 
 
 def check_replacement(module, current, desired):
@@ -540,6 +600,9 @@ def converge(module, dynamodb_client, kms_keys, table, current, desired, before)
     params = module.params
     name = desired["table_name"]
     check_replacement(module, current, desired)
+    check_index_rebuilds(module, current, desired)
+    ttl, pending = ttl_for_this_run(module, dynamodb_client, current, desired)
+    desired = dict(desired, ttl_attribute_name=ttl)
     tags_to_set, tags_to_remove = tag_changes(current["tags"], params["tags"], params["purge_tags"])
     tags = apply_tag_changes(current["tags"], tags_to_set, tags_to_remove)
     steps = dynamodb.plan_updates(current, desired, tags_to_set, tags_to_remove)
@@ -547,7 +610,15 @@ def converge(module, dynamodb_client, kms_keys, table, current, desired, before)
     changes = (["create table"] if created else []) + [step["describe"] for step in steps]
     if module.check_mode or not steps:
         after = dynamodb.predicted_view(current, desired, tags)
-        exit_with(module, bool(changes), before, after, table=returned(after, table), changes=changes)
+        exit_with(
+            module,
+            bool(changes),
+            before,
+            after,
+            table=returned(after, table),
+            changes=changes,
+            pending_changes=pending,
+        )
 
     if not is_settled(table):
         dynamodb.wait_for_active(dynamodb_client, name, params["wait_timeout"])
@@ -558,7 +629,7 @@ def converge(module, dynamodb_client, kms_keys, table, current, desired, before)
             f"Table {name}: {field} still reads {after.get(field)!r} after the update: "
             "the endpoint did not apply it (yet)"
         )
-    exit_with(module, True, before, after, table=returned(after, table), changes=changes)
+    exit_with(module, True, before, after, table=returned(after, table), changes=changes, pending_changes=pending)
 
 
 def create(module, dynamodb_client, kms_keys, desired):
@@ -569,7 +640,7 @@ def create(module, dynamodb_client, kms_keys, desired):
     if module.check_mode:
         after = dynamodb.predicted_view(None, desired, tags)
         changes = ["create table"] + [step["describe"] for step in dynamodb.steps_after_create(desired, tags)]
-        exit_with(module, True, {}, after, table=after, changes=changes)
+        exit_with(module, True, {}, after, table=after, changes=changes, pending_changes=[])
     made = dynamodb.create_table(dynamodb_client, dynamodb.create_request(desired, tags))
     if not made:
         # An interrupted earlier run (or someone else) made it since the lookup: converge that table.
@@ -594,7 +665,7 @@ def ensure_absent(module, dynamodb_client, kms_keys):
     timeout = module.params["wait_timeout"]
     table, before = current_state(dynamodb_client, kms_keys, name)
     if table is None:
-        exit_with(module, False, {}, {}, table={}, changes=[])
+        exit_with(module, False, {}, {}, table={}, changes=[], pending_changes=[])
     protected = before["deletion_protection"]
     if protected and not module.params["remove_deletion_protection"]:
         module.fail_json(
@@ -604,7 +675,7 @@ def ensure_absent(module, dynamodb_client, kms_keys):
         )
     changes = (["turn deletion protection off"] if protected else []) + ["delete table"]
     if module.check_mode:
-        exit_with(module, True, before, {}, table={}, changes=changes)
+        exit_with(module, True, before, {}, table={}, changes=changes, pending_changes=[])
     if not is_settled(table):
         dynamodb.wait_for_active(dynamodb_client, name, timeout)
     if protected:
@@ -612,7 +683,7 @@ def ensure_absent(module, dynamodb_client, kms_keys):
         dynamodb.wait_for_active(dynamodb_client, name, timeout)
     changed = dynamodb.delete_table(dynamodb_client, name)
     dynamodb.wait_for_deleted(dynamodb_client, name, timeout)
-    exit_with(module, changed, before, {}, table={}, changes=changes if changed else [])
+    exit_with(module, changed, before, {}, table={}, changes=changes if changed else [], pending_changes=[])
 
 
 def main():

@@ -38,12 +38,31 @@ options:
   force:
     description:
       - With O(state=absent), first delete every object version and delete marker (and abort unfinished
-        multipart uploads), and the bucket policy when it denies those deletes.
-      - On a bucket with Object Lock, versions under a V(GOVERNANCE) retention are deleted with
-        C(BypassGovernanceRetention); versions under a V(COMPLIANCE) retention or a legal hold make it fail.
+        multipart uploads).
+      - The bucket policy is never deleted on AWS; a per-object C(AccessDenied) (a legal hold, a retention
+        or a policy) fails, naming how many versions were refused. Only on the local emulator (a loopback
+        O(endpoint_url)), which applies a policy's Deny statements without their conditions, is the policy
+        lifted for the reads and deletes (and put back if the bucket stays).
+      - On a bucket with Object Lock, every version's lock is read (one C(HeadObject) each) before anything
+        is deleted; see O(retained_objects).
       - Without it, a bucket that holds anything is not deleted and the module fails.
     type: bool
     default: false
+  retained_objects:
+    description:
+      - With O(state=absent) and O(force=true), what to do with object versions under an Object Lock
+        retention that has not ended, or under a legal hold. Checked before anything is deleted, in check
+        mode too.
+      - V(bypass_governance) deletes V(GOVERNANCE)-mode versions with C(BypassGovernanceRetention) (which
+        needs C(s3:BypassGovernanceRetention)).
+      - V(refuse) fails while any such version exists, naming how many and until when (an audit trail that
+        must be kept).
+      - With either, versions under V(COMPLIANCE) retention (nobody can remove them before their date) or a
+        legal hold make the module fail before anything is deleted, naming how many and until when; they
+        are never retried.
+    type: str
+    choices: [bypass_governance, refuse]
+    default: bypass_governance
   versioning:
     description:
       - V(true) enables versioning; V(false) suspends it on a versioned bucket (S3 cannot turn versioning
@@ -319,6 +338,7 @@ diff:
   type: dict
 """
 
+import datetime
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -326,6 +346,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.payments.aws_platform.plugins.module_utils import s3
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import apply_tag_changes
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import exit_with
+from ansible_collections.payments.aws_platform.plugins.module_utils.base import is_local_emulator
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import load_policy
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import policies_equal
 from ansible_collections.payments.aws_platform.plugins.module_utils.base import run_by_state
@@ -377,6 +398,7 @@ def argument_spec():
         name=dict(type="str", required=True, aliases=["bucket"]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         force=dict(type="bool", default=False),
+        retained_objects=dict(type="str", default="bypass_governance", choices=["bypass_governance", "refuse"]),
         versioning=dict(type="bool"),
         object_lock=dict(
             type="dict",
@@ -650,17 +672,28 @@ def ensure_absent(module, s3_client):
             module.warn(f"Bucket {name} belongs to another AWS account: left alone")
         exit_with(module, False, {}, {}, bucket={}, changes=[])
     before = read_bucket(s3_client, name, s3.bucket_region(s3_client, name))
-    first = s3.first_object_version(s3_client, name)
-    if first is not None and not module.params["force"]:
-        module.fail_json(
-            msg=f"Bucket {name} is not empty (it holds {first['Key']} and maybe more): "
-            "set force: true to delete every object version and delete marker, then the bucket"
-        )
-    if module.check_mode:
-        exit_with(module, True, before, {}, bucket={}, changes=["bucket"])
-    if first is not None:
-        s3.empty_bucket(s3_client, name, bypass_governance=before["object_lock"]["enabled"])
-    changed = s3.delete_bucket(s3_client, name)
+    emulator = is_local_emulator(module)
+    with s3.emulator_policy_lifted(s3_client, name, emulator) as lifted:
+        first = s3.first_object_version(s3_client, name)
+        if first is not None and not module.params["force"]:
+            module.fail_json(
+                msg=f"Bucket {name} is not empty (it holds {first['Key']} and maybe more): "
+                "set force: true to delete every object version and delete marker, then the bucket"
+            )
+        bypass = module.params["retained_objects"] == "bypass_governance"
+        locked = before["object_lock"]["enabled"]
+        if first is not None and locked:
+            retained = s3.retained_versions(s3_client, name, datetime.datetime.now(datetime.UTC))
+            try:
+                s3.check_retained(name, retained, bypass)
+            except s3.RetainedObjects as e:
+                module.fail_json(msg=str(e), retained_objects=e.summary)
+        if module.check_mode:
+            exit_with(module, True, before, {}, bucket={}, changes=["bucket"])
+        if first is not None:
+            s3.empty_bucket(s3_client, name, bypass_governance=locked and bypass, emulator=emulator)
+        changed = s3.delete_bucket(s3_client, name)
+        lifted.deleted = True
     exit_with(module, changed, before, {}, bucket={}, changes=["bucket"] if changed else [])
 
 

@@ -4,12 +4,15 @@ import contextlib
 import functools
 import importlib
 import json
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import boto3
 import botocore.client
+import botocore.exceptions
 import botocore.loaders
 import botocore.session
 import emulator  # tests/tools, put on the path by tests/conftest.py
@@ -141,3 +144,56 @@ def run_module_stubbed(monkeypatch, capsys):
         return result
 
     return run
+
+
+class FakeClock:
+    """Time as a retry sees it: each sleep is recorded and moves the clock on at once."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """A ``FakeClock`` for the propagation retry (``module_utils/eventual.py``) and for every other
+    ``time.sleep`` (botocore's waiters, AWSRetry): no test waits out a backoff of minutes."""
+    from ansible_collections.payments.aws_platform.plugins.module_utils import eventual
+
+    clock = FakeClock()
+    monkeypatch.setattr(eventual, "time", SimpleNamespace(sleep=clock.sleep, monotonic=clock.monotonic))
+    monkeypatch.setattr(time, "sleep", clock.sleep)
+    return clock
+
+
+@pytest.fixture
+def answer_first(monkeypatch):
+    """``answer_first(operation, code, message, times)``: the next ``times`` calls of ``operation`` (by any
+    client) get the AWS error ``code`` with ``message`` instead of reaching the emulator; later calls go
+    through. Returns the list of that operation's calls (their parameters), answered or not."""
+
+    def inject(operation, code, message, times, status=400):
+        original = botocore.client.BaseClient._make_api_call
+        calls = []
+
+        def make_api_call(client, operation_name, api_params):
+            if operation_name == operation:
+                calls.append(api_params)
+                if len(calls) <= times:
+                    raise botocore.exceptions.ClientError(
+                        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                        operation_name,
+                    )
+            return original(client, operation_name, api_params)
+
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
+        return calls
+
+    return inject

@@ -1,9 +1,12 @@
 """The S3 helpers: lifecycle normalisation, bucket creation and emptying (fake clients, no emulator)."""
 
 import datetime
+import re
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 
 from ansible_collections.payments.aws_platform.plugins.module_utils import s3
 
@@ -301,11 +304,37 @@ def test_emptying_deletes_every_version_in_batches():
     assert fake.policy_deleted is False
 
 
-def test_emptying_removes_a_policy_that_denies_the_deletes_once():
+def test_against_aws_a_denied_delete_leaves_the_policy_and_says_so():
+    """Issue 20, item 5: on AWS a per-object AccessDenied is a legal hold, a retention or a policy."""
     fake = VersionedClient([("k", "v1"), ("k", "v2")], policy='{"Statement": []}')
 
-    assert s3.empty_bucket(fake, "b") == 2
+    with pytest.raises(ClientError, match=r"2 object version\(s\) of bucket b could not be deleted") as raised:
+        s3.empty_bucket(fake, "b")
+
+    assert "the bucket policy was left in place" in str(raised.value)
+    assert fake.policy_deleted is False
+    assert fake.policy == '{"Statement": []}'
+    assert len(fake.versions) == 2
+
+
+def test_on_the_emulator_a_policy_that_denies_the_deletes_is_lifted_once():
+    fake = VersionedClient([("k", "v1"), ("k", "v2")], policy='{"Statement": []}')
+
+    assert s3.empty_bucket(fake, "b", emulator=True) == 2
     assert fake.policy_deleted is True
+
+
+def test_on_the_emulator_a_denial_that_outlives_the_lift_is_raised_not_retried():
+    class Locked(VersionedClient):
+        def delete_objects(self, Bucket, Delete):  # noqa: N803
+            self.deletes = getattr(self, "deletes", 0) + 1
+            return {"Errors": [{"Key": item["Key"], "Code": "AccessDenied"} for item in Delete["Objects"]]}
+
+    fake = Locked([("k", "v1")], policy='{"Statement": []}')
+
+    with pytest.raises(ClientError, match="AccessDenied"):
+        s3.empty_bucket(fake, "b", emulator=True)
+    assert fake.deletes == 2  # once with the policy, once after the lift; then reported
 
 
 def test_emptying_raises_other_per_key_errors():
@@ -315,3 +344,96 @@ def test_emptying_raises_other_per_key_errors():
 
     with pytest.raises(ClientError, match="InternalError"):
         s3.empty_bucket(Failing([("k", "v1")]), "b")
+
+
+# Retained versions (issue 20, item 5): read with HeadObject, answered here by botocore's Stubber.
+
+NOW = datetime.datetime(2026, 12, 4, tzinfo=datetime.UTC)
+LATER = NOW + datetime.timedelta(days=30)
+EARLIER = NOW - datetime.timedelta(days=1)
+
+
+def stubbed_bucket(heads):
+    """An S3 client whose bucket "b" lists one version per item of ``heads`` (HeadObject answers)."""
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    stubber = Stubber(client)
+    versions = [{"Key": f"k{index}", "VersionId": f"v{index}"} for index in range(len(heads))]
+    stubber.add_response("list_object_versions", {"Versions": versions, "IsTruncated": False}, {"Bucket": "b"})
+    for version, head in zip(versions, heads, strict=True):
+        stubber.add_response(
+            "head_object", head, {"Bucket": "b", "Key": version["Key"], "VersionId": version["VersionId"]}
+        )
+    stubber.activate()
+    return client, stubber
+
+
+def test_retained_versions_are_those_whose_retention_has_not_ended_or_held():
+    client, stubber = stubbed_bucket(
+        [
+            {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": LATER},
+            {"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": EARLIER},  # ended: free
+            {"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": LATER},
+            {"ObjectLockLegalHoldStatus": "ON"},
+            {},
+        ]
+    )
+
+    retained = s3.retained_versions(client, "b", NOW)
+
+    stubber.assert_no_pending_responses()
+    assert [(item["key"], item["mode"], item["legal_hold"]) for item in retained] == [
+        ("k0", "COMPLIANCE", False),
+        ("k2", "GOVERNANCE", False),
+        ("k3", None, True),
+    ]
+    assert s3.retention_summary(retained) == {
+        "compliance": {"count": 1, "until": LATER.isoformat()},
+        "governance": {"count": 1, "until": LATER.isoformat()},
+        "legal_hold": {"count": 1},
+    }
+
+
+def test_compliance_versions_are_reported_impossible_to_remove_even_with_the_bypass():
+    client, _ = stubbed_bucket([{"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": LATER}] * 3)
+    retained = s3.retained_versions(client, "b", NOW)
+
+    with pytest.raises(s3.RetainedObjects) as raised:
+        s3.check_retained("b", retained, bypass_governance=True)
+
+    message = str(raised.value)
+    assert f"3 under COMPLIANCE retention until {LATER.isoformat()}" in message
+    assert "nobody can remove them before then" in message and "Nothing was deleted" in message
+    assert raised.value.summary == {"compliance": {"count": 3, "until": LATER.isoformat()}}
+
+
+def test_governance_versions_are_refused_unless_the_bypass_is_allowed():
+    client, _ = stubbed_bucket([{"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": LATER}] * 2)
+    retained = s3.retained_versions(client, "b", NOW)
+
+    with pytest.raises(s3.RetainedObjects, match=f"2 under GOVERNANCE retention until {re.escape(LATER.isoformat())}"):
+        s3.check_retained("b", retained, bypass_governance=False)
+    s3.check_retained("b", retained, bypass_governance=True)  # allowed: nothing raised
+
+
+def test_a_legal_hold_is_never_bypassed():
+    client, _ = stubbed_bucket([{"ObjectLockLegalHoldStatus": "ON"}])
+
+    with pytest.raises(s3.RetainedObjects, match="1 under a legal hold"):
+        s3.check_retained("b", s3.retained_versions(client, "b", NOW), bypass_governance=True)
+
+
+def test_the_emulator_lift_puts_the_policy_back_unless_the_bucket_is_gone():
+    fake = VersionedClient([], policy='{"Statement": []}')
+    puts = []
+    fake.put_bucket_policy = lambda Bucket, Policy: puts.append(Policy)  # noqa: N803
+
+    with s3.emulator_policy_lifted(fake, "b", emulator=True):
+        assert fake.policy is None
+    assert puts == ['{"Statement": []}']
+
+    fake.policy = '{"Statement": []}'
+    with s3.emulator_policy_lifted(fake, "b", emulator=False):
+        assert fake.policy == '{"Statement": []}'  # AWS: untouched
+    with s3.emulator_policy_lifted(fake, "b", emulator=True) as lifted:
+        lifted.deleted = True
+    assert puts == ['{"Statement": []}']

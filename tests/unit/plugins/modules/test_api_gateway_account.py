@@ -40,3 +40,29 @@ def test_set_then_rerun_changes_nothing(run_module, apigateway, role_arn):
     assert again["changed"] is False
     assert again["account"]["cloudwatch_role_arn"] == role_arn
     assert apigateway.get_account()["cloudwatchRoleArn"] == role_arn
+
+
+# Issue 20, item 3: UpdateAccount right after the CloudWatch role is made.
+ROLE_NOT_YET = "The role ARN does not have required permissions set to API Gateway"
+
+
+def test_a_role_not_yet_propagated_is_waited_for(run_module, apigateway, role_arn, answer_first, fake_clock):
+    calls = answer_first("UpdateAccount", "BadRequestException", ROLE_NOT_YET, times=10)
+
+    result = run_module(MODULE, {"cloudwatch_role_arn": role_arn})
+
+    assert result["failed"] is False, result
+    assert len(calls) == 11
+    assert apigateway.get_account()["cloudwatchRoleArn"] == role_arn
+    assert 60 < sum(fake_clock.sleeps) <= 300  # minutes of patience, as IAM may need
+
+
+def test_another_bad_request_fails_at_once(run_module, apigateway, role_arn, answer_first, fake_clock):
+    calls = answer_first("UpdateAccount", "BadRequestException", "Invalid ARN specified in the request", times=10)
+
+    result = run_module(MODULE, {"cloudwatch_role_arn": role_arn})
+
+    assert result["failed"] is True
+    assert "Invalid ARN" in result["msg"]
+    assert len(calls) == 1
+    assert fake_clock.sleeps == []

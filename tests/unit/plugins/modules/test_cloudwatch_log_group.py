@@ -149,3 +149,49 @@ def test_a_retention_cloudwatch_refuses_is_rejected_before_any_call(run_module, 
 
     assert result["failed"] is True
     assert "retention_days" in result["msg"]
+
+
+# Issue 20, item 3: a log group created with a KMS key made seconds earlier.
+KEY_NOT_YET = (
+    "The specified KMS key does not exist or is not allowed to be used with Arn "
+    "'arn:aws:logs:us-east-1:123456789012:log-group:/test'"
+)
+
+
+@pytest.fixture
+def key_arn(emulator_url):
+    kms = boto3.client(
+        "kms",
+        endpoint_url=emulator_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    return kms.create_key()["KeyMetadata"]["Arn"]
+
+
+@pytest.mark.parametrize("code", ["AccessDeniedException", "InvalidParameterException"])
+def test_a_key_not_yet_usable_is_waited_for_and_one_group_made(
+    run_module, logs, group_name, key_arn, answer_first, fake_clock, code
+):
+    calls = answer_first("CreateLogGroup", code, KEY_NOT_YET, times=8)
+
+    result = run_module(MODULE, {"name": group_name, "retention_days": 7, "kms_key_arn": key_arn})
+
+    assert result["failed"] is False, result
+    assert len(calls) == 9
+    assert len(logs.describe_log_groups(logGroupNamePrefix=group_name)["logGroups"]) == 1
+    assert described(logs, group_name)["kmsKeyId"] == key_arn
+    assert max(fake_clock.sleeps) <= 20
+
+
+def test_another_access_denied_fails_at_once(run_module, logs, group_name, key_arn, answer_first, fake_clock):
+    message = "User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: logs:CreateLogGroup"
+    calls = answer_first("CreateLogGroup", "AccessDeniedException", message, times=8)
+
+    result = run_module(MODULE, {"name": group_name, "retention_days": 7, "kms_key_arn": key_arn})
+
+    assert result["failed"] is True
+    assert len(calls) == 1
+    assert fake_clock.sleeps == []
+    assert described(logs, group_name) is None

@@ -272,7 +272,9 @@ def test_a_changed_projection_recreates_the_index(run_module, ddb, args, name):
     run_module(MODULE, args)
     include = dict(STATUS_INDEX, projection_type="INCLUDE", non_key_attributes=["userId", "amount"])
 
-    result = run_module(MODULE, dict(args, global_secondary_indexes=[dict(USER_INDEX), include]))
+    result = run_module(
+        MODULE, dict(args, global_secondary_indexes=[dict(USER_INDEX), include], allow_index_rebuild=True)
+    )
 
     assert result["changes"] == ["delete index StatusIndex", "create index StatusIndex"]
     status = next(
@@ -344,10 +346,11 @@ def test_diff_names_exactly_what_changes(run_module, ddb, args, name):
         "tags",
         "ttl_attribute_name",
     ]
-    assert (before["ttl_attribute_name"], after["ttl_attribute_name"]) == ("expirationTime", "expiresAt")
+    # A TTL rename takes two runs (issue 20): this one only disables TTL on the old attribute.
+    assert (before["ttl_attribute_name"], after["ttl_attribute_name"]) == ("expirationTime", "")
+    assert result["pending_changes"] == ["enable TTL on expiresAt"]
     assert result["changes"] == [
         "disable TTL on expirationTime",
-        "enable TTL on expiresAt",
         "turn point-in-time recovery off",
         "remove tags ['Stack']",
     ]
@@ -491,3 +494,132 @@ def test_the_returned_view_is_not_shared_with_the_arguments(run_module, args):
     run_module(MODULE, args, check_mode=True)
 
     assert args == given
+
+
+# Issue 20, item 3: UpdateContinuousBackups right after CreateTable.
+BACKUPS_NOT_YET = "Backups are being enabled for the table: {}. Please retry later"
+
+
+def test_pitr_right_after_create_waits_for_the_new_table(run_module, ddb, args, name, answer_first, fake_clock):
+    calls = answer_first(
+        "UpdateContinuousBackups", "ContinuousBackupsUnavailableException", BACKUPS_NOT_YET.format(name), times=10
+    )
+
+    result = run_module(MODULE, args)
+
+    assert result["failed"] is False, result
+    assert len(calls) == 11
+    assert pitr_of(ddb, name) == "ENABLED"
+    assert [table for table in ddb.list_tables()["TableNames"] if table == name] == [name]
+    assert sum(fake_clock.sleeps) > 60 and max(fake_clock.sleeps) <= 20
+
+
+def test_pitr_is_not_waited_for_beyond_five_minutes(run_module, ddb, args, name, answer_first, fake_clock):
+    calls = answer_first(
+        "UpdateContinuousBackups", "ContinuousBackupsUnavailableException", BACKUPS_NOT_YET.format(name), times=10**6
+    )
+
+    result = run_module(MODULE, args)
+
+    assert result["failed"] is True
+    assert "ContinuousBackupsUnavailableException" in result["msg"]
+    retry_sleeps = fake_clock.sleeps[-(len(calls) - 1) :]
+    assert 280 <= sum(retry_sleeps) <= 300
+
+
+def test_another_backup_error_fails_at_once(run_module, ddb, args, name, answer_first, fake_clock):
+    calls = answer_first("UpdateContinuousBackups", "ValidationException", "Backups are not supported here", times=10)
+
+    result = run_module(MODULE, args)
+
+    assert result["failed"] is True
+    assert len(calls) == 1
+    assert "turn point-in-time recovery on" in result["msg"]
+
+
+# Issue 20, item 6: availability changes need an opt-in (index rebuilds) or a second run (TTL renames).
+INCLUDE_STATUS = dict(STATUS_INDEX, projection_type="INCLUDE", non_key_attributes=["userId", "amount"])
+REKEYED_STATUS = dict(STATUS_INDEX, range_key_name="amount", range_key_type="N")
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize("changed_index", [INCLUDE_STATUS, REKEYED_STATUS], ids=["projection", "keys"])
+def test_an_index_rebuild_is_refused_without_the_opt_in_before_any_write(
+    run_module, ddb, args, name, counted, check_mode, changed_index
+):
+    run_module(MODULE, args)
+    before = described(ddb, name)["GlobalSecondaryIndexes"]
+
+    with counted() as calls:
+        result = run_module(
+            MODULE, dict(args, global_secondary_indexes=[dict(USER_INDEX), dict(changed_index)]), check_mode=check_mode
+        )
+
+    assert result["failed"] is True
+    assert "allow_index_rebuild" in result["msg"] and "dynamodb_allow_index_rebuild" in result["msg"]
+    assert "StatusIndex" in result["msg"] and "UserIdIndex" not in result["msg"]
+    assert result["rebuilt_indexes"] == ["StatusIndex"]
+    assert not [call for call in calls if call.startswith(("Update", "Create", "Delete", "Tag", "Untag"))], calls
+    assert described(ddb, name)["GlobalSecondaryIndexes"] == before
+
+
+def test_adding_and_removing_indexes_needs_no_opt_in(run_module, ddb, args, name):
+    run_module(MODULE, args)
+    renamed = dict(INCLUDE_STATUS, name="StatusIncludeIndex")
+
+    result = run_module(MODULE, dict(args, global_secondary_indexes=[dict(USER_INDEX), renamed]))
+
+    assert result["failed"] is False, result
+    assert index_names(ddb, name) == ["StatusIncludeIndex", "UserIdIndex"]
+
+
+def test_a_ttl_rename_disables_in_one_run_and_enables_in_the_next(run_module, ddb, args, name):
+    run_module(MODULE, args)
+    renamed = dict(args, ttl_attribute_name="expiresAt")
+
+    plan = run_module(MODULE, renamed, check_mode=True)
+    first = run_module(MODULE, renamed)
+    status_between = ttl_of(ddb, name)
+    second = run_module(MODULE, renamed)
+    third = run_module(MODULE, renamed)
+
+    for result in (plan, first):
+        assert result["changes"] == ["disable TTL on expirationTime"]
+        assert result["pending_changes"] == ["enable TTL on expiresAt"]
+        assert any(text.startswith(f"Table {name}: TTL moves") and "Run again" in text for text in warnings_of(result))
+    assert status_between["TimeToLiveStatus"] in ("DISABLED", "DISABLING")
+    assert first["table"]["ttl_attribute_name"] == ""
+    assert not any(text.startswith(f"Table {name}: ttl_attribute_name still reads") for text in warnings_of(first))
+    assert second["changes"] == ["enable TTL on expiresAt"] and second["pending_changes"] == []
+    assert ttl_of(ddb, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expiresAt"}
+    assert third["changed"] is False
+
+
+def test_ttl_still_disabling_is_left_for_a_later_run(run_module, ddb, args, name, monkeypatch):
+    run_module(MODULE, dict(args, ttl_attribute_name=""))
+    real = dynamodb.describe_time_to_live
+    monkeypatch.setattr(
+        dynamodb, "describe_time_to_live", lambda client, table: dict(real(client, table), TimeToLiveStatus="DISABLING")
+    )
+
+    result = run_module(MODULE, dict(args, ttl_attribute_name="expiresAt"))
+
+    assert result["failed"] is False, result
+    assert result["changes"] == [] and result["changed"] is False
+    assert result["pending_changes"] == ["enable TTL on expiresAt"]
+    assert any(text.startswith(f"Table {name}: TTL is still being disabled") for text in warnings_of(result))
+
+
+def test_a_ttl_change_aws_refuses_within_the_hour_says_when_to_run_again(run_module, ddb, args, name, answer_first):
+    run_module(MODULE, dict(args, ttl_attribute_name=""))
+    answer_first(
+        "UpdateTimeToLive",
+        "ValidationException",
+        "Time to live has been modified multiple times within a fixed interval",
+        times=1,
+    )
+
+    result = run_module(MODULE, dict(args, ttl_attribute_name="expiresAt"))
+
+    assert result["failed"] is True
+    assert "about an hour" in result["msg"] and "run again" in result["msg"]

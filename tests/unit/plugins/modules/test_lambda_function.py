@@ -311,3 +311,51 @@ def test_a_missing_zip_fails_naming_it(run_module, args, tmp_path):
 
     assert result["failed"] is True
     assert "zip_file" in result["msg"]
+
+
+# Issue 20, item 3: a function created (or reconfigured) with a role or KMS key made seconds earlier.
+ROLE_NOT_YET = "The role defined for the function cannot be assumed by Lambda."
+KEY_NOT_YET = (
+    "Lambda was unable to configure access to your environment variables because the KMS key is invalid for "
+    "CreateGrant. Please check your KMS key settings. KMS Exception: InvalidArnException KMS Message: ..."
+)
+
+
+@pytest.mark.parametrize("message", [ROLE_NOT_YET, KEY_NOT_YET], ids=["role", "kms-key"])
+def test_a_create_waits_for_a_new_role_or_key_and_makes_one_function(
+    run_module, lam, args, answer_first, fake_clock, message
+):
+    # Ten refusals: more than a minute of backoff, as IAM and KMS may need on AWS.
+    calls = answer_first("CreateFunction", "InvalidParameterValueException", message, times=10)
+
+    result = run_module(MODULE, args)
+
+    assert result["failed"] is False, result
+    assert len(calls) == 11
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]].count(args["name"]) == 1
+    assert sum(fake_clock.sleeps) > 60
+    assert max(fake_clock.sleeps) <= 20
+
+
+def test_an_update_waits_for_a_new_role(run_module, lam, args, answer_first, fake_clock, emulator_url, name):
+    run_module(MODULE, args)
+    iam = boto("iam", emulator_url)
+    other = iam.create_role(RoleName=f"{name[:56]}-new", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    calls = answer_first("UpdateFunctionConfiguration", "InvalidParameterValueException", ROLE_NOT_YET, times=5)
+
+    result = run_module(MODULE, dict(args, role=other))
+
+    assert result["failed"] is False, result
+    assert len(calls) == 6
+    assert configuration(lam, args["name"])["Role"] == other
+
+
+def test_another_invalid_parameter_fails_the_create_at_once(run_module, lam, args, answer_first, fake_clock):
+    calls = answer_first("CreateFunction", "InvalidParameterValueException", "Unsupported runtime", times=10)
+
+    result = run_module(MODULE, args)
+
+    assert result["failed"] is True
+    assert len(calls) == 1
+    assert fake_clock.sleeps == []
+    assert not exists(lam, args["name"])

@@ -1,5 +1,6 @@
 """payments.aws_platform.s3_bucket_config against the emulator."""
 
+import datetime
 import json
 import uuid
 
@@ -555,3 +556,66 @@ def test_force_deletes_a_bucket_with_object_lock_and_governance_retention(run_mo
 
     assert result["changed"] is True, result
     assert not exists(s3, name)
+
+
+# Issue 20, item 5: a forced delete keeps what Object Lock protects, and says so before deleting anything.
+
+
+def locked_bucket(run_module, s3, name, lock):
+    """A bucket with Object Lock, a TLS-only policy (which the emulator applies without its condition),
+    one free version and one under ``lock`` (PutObject arguments)."""
+    run_module(MODULE, {"name": name, "object_lock": {"enabled": True}})
+    s3.put_object(Bucket=name, Key="free", Body=b"1")
+    s3.put_object(Bucket=name, Key="locked", Body=b"2", **lock)
+    run_module(MODULE, {"name": name, "policy": deny_insecure_transport(name)})
+
+
+def until(days):
+    return datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=days)
+
+
+def version_keys(s3, name):
+    return sorted(version["Key"] for version in s3.list_object_versions(Bucket=name).get("Versions", []))
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+@pytest.mark.parametrize("retained_objects", ["refuse", "bypass_governance"])
+def test_compliance_versions_fail_the_delete_before_anything_is_deleted(
+    run_module, s3, name, check_mode, retained_objects
+):
+    locked_bucket(run_module, s3, name, {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": until(3)})
+    args = {"name": name, "state": "absent", "force": True, "retained_objects": retained_objects}
+
+    result = run_module(MODULE, args, check_mode=check_mode)
+
+    assert result["failed"] is True
+    assert "1 under COMPLIANCE retention until" in result["msg"] and "Nothing was deleted" in result["msg"]
+    assert result["retained_objects"]["compliance"]["count"] == 1
+    assert version_keys(s3, name) == ["free", "locked"]
+    # The emulator-only lift of the policy (for the reads) is undone: the bucket keeps its policy.
+    assert json.loads(s3.get_bucket_policy(Bucket=name)["Policy"]) == deny_insecure_transport(name)
+
+
+def test_governance_versions_are_refused_then_removed_when_allowed(run_module, s3, name):
+    locked_bucket(run_module, s3, name, {"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": until(3)})
+    args = {"name": name, "state": "absent", "force": True}
+
+    refused = run_module(MODULE, dict(args, retained_objects="refuse"))
+    kept = version_keys(s3, name)
+    removed = run_module(MODULE, dict(args, retained_objects="bypass_governance"))
+
+    assert refused["failed"] is True
+    assert "1 under GOVERNANCE retention until" in refused["msg"]
+    assert kept == ["free", "locked"]
+    assert removed["failed"] is False, removed
+    assert not exists(s3, name)
+
+
+def test_a_legal_hold_fails_the_delete_before_anything_is_deleted(run_module, s3, name):
+    locked_bucket(run_module, s3, name, {"ObjectLockLegalHoldStatus": "ON"})
+
+    result = run_module(MODULE, {"name": name, "state": "absent", "force": True})
+
+    assert result["failed"] is True
+    assert "1 under a legal hold" in result["msg"]
+    assert version_keys(s3, name) == ["free", "locked"]
