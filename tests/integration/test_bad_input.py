@@ -123,6 +123,8 @@ CASES = [
         name="and-names",
         vpc_availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
     ),
+    # issue 20, item 7: retention of the database's exported log groups
+    case("rds_kms_log_retention_days", 10, "one of: 1, 3, 5, 7, 14, 30"),
     # rds_kms
     case("rds_kms_instance_class", "m5.large", "db.t3.micro"),
     case("rds_kms_backup_retention_days", 0, "1 to 35", env="prod"),
