@@ -112,6 +112,19 @@ CASES = [
     case("vpc_flow_logs_retention_days", 10, "one of: 1, 3, 5, 7, 14, 30"),
     case("vpc_availability_zones", ["us-east-1a", "us-east-1a", "us-east-1b"], "distinct AZ names"),
     case("vpc_destroy_retry_delay_seconds", 0, "1 or more seconds"),
+    # issue 20, item 8: AZs pinned by ID (an ID the region lacks: tests/integration/test_availability_zone_ids.py)
+    case("vpc_availability_zone_ids", ["use1-az1", "use1-az2"], "3 distinct AZ IDs", name="two"),
+    case("vpc_availability_zone_ids", ["use1-az1", "use1-az1", "use1-az2"], "3 distinct AZ IDs", name="twice"),
+    case("vpc_availability_zone_ids", ["us-east-1a", "us-east-1b", "us-east-1c"], "such as use1-az1", name="names"),
+    case(
+        "vpc_availability_zone_ids",
+        ["use1-az1", "use1-az2", "use1-az4"],
+        "cannot be set together with vpc_availability_zones",
+        name="and-names",
+        vpc_availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
+    ),
+    # issue 20, item 7: retention of the database's exported log groups
+    case("rds_kms_log_retention_days", 10, "one of: 1, 3, 5, 7, 14, 30"),
     # rds_kms
     case("rds_kms_instance_class", "m5.large", "db.t3.micro"),
     case("rds_kms_backup_retention_days", 0, "1 to 35", env="prod"),
