@@ -380,6 +380,9 @@ def create(call: Caller, env: str) -> dict:
         SubnetIds=subnets,
         Tags=n.tag_list(),
     )
+    # The log groups RDS would otherwise create itself for the exports (no expiry, no key), made first.
+    for export in ("postgresql", "upgrade"):
+        log_group(call, n, f"/aws/rds/instance/{n.stack}-db/{export}", size["log_days"], key_arn)
     call(
         "rds",
         "create_db_instance",
@@ -564,6 +567,8 @@ def create(call: Caller, env: str) -> dict:
         tags=n.tags(),
     )
     api_id, root = api["id"], api["rootResourceId"]
+    # The stage's execution-log group, which API Gateway would otherwise create itself, made first.
+    log_group(call, n, f"API-Gateway-Execution-Logs_{api_id}/{env}", size["log_days"], key_arn)
     call(
         "apigateway",
         "create_model",
@@ -893,6 +898,7 @@ def read(call: Caller, env: str) -> dict:
     count("flow logs", call("ec2", "describe_flow_logs", Filter=[{"Name": "resource-id", "Values": [vpc]}])["FlowLogs"])
 
     groups = [f"/aws/vpc-flow-logs/{n.stack}", f"/aws/lambda/{n.stack}-processor", f"/aws/apigateway/{n.stack}-api"]
+    groups += [f"/aws/rds/instance/{n.stack}-db/{export}" for export in ("postgresql", "upgrade")]
     if size["waf"]:
         groups.append(f"aws-waf-logs-{n.stack}")
     for group in groups:
@@ -951,6 +957,8 @@ def read(call: Caller, env: str) -> dict:
     call("apigateway", "get_models", restApiId=api_id)
     call("apigateway", "get_request_validators", restApiId=api_id)
     call("apigateway", "get_gateway_responses", restApiId=api_id)
+    execution_group = f"API-Gateway-Execution-Logs_{api_id}/{env}"
+    count(execution_group, call("logs", "describe_log_groups", logGroupNamePrefix=execution_group)["logGroups"])
     count("stage", call("apigateway", "get_stage", restApiId=api_id, stageName=env))
     domain = call("apigateway", "get_domain_name", domainName=f"api-{env}.payments.internal")
     count("domain", domain)

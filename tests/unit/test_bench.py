@@ -61,11 +61,12 @@ def test_the_create_pass_makes_each_resource_once():
     assert created["ec2:create_vpc"] == 1
     assert created["ec2:create_subnet"] == 3
     assert created["cloudwatch:put_metric_alarm"] == len(boto3_stack.ALARMS)
-    assert created["logs:create_log_group"] == 3
+    # flow logs, function, access logs, the two RDS exports and the stage's execution logs
+    assert created["logs:create_log_group"] == 6
     assert "wafv2:create_web_acl" not in created
     prod = collections.Counter(f"{s}:{o}" for s, o, _ in boto3_stack.plan("prod", "create"))
     assert prod["wafv2:create_web_acl"] == 1
-    assert prod["logs:create_log_group"] == 4
+    assert prod["logs:create_log_group"] == 7
 
 
 def fake_results() -> dict:
