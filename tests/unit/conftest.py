@@ -41,27 +41,31 @@ def emulator_url(tmp_path_factory):
     emulator.stop(state_file)
 
 
+def call_module(capsys, module_name, args, check_mode, diff):
+    """Run one of the collection's modules in this process with ``args`` (and the test credentials) -> its result."""
+    module = importlib.import_module(f"ansible_collections.payments.aws_platform.plugins.modules.{module_name}")
+    module_args = {
+        **args,
+        "region": REGION,
+        "access_key": CREDENTIALS["aws_access_key_id"],
+        "secret_key": CREDENTIALS["aws_secret_access_key"],
+        "_ansible_check_mode": check_mode,
+        "_ansible_diff": diff,
+    }
+    capsys.readouterr()
+    with patch_module_args(module_args), pytest.raises(SystemExit):
+        module.main()
+    result = json.loads(capsys.readouterr().out)
+    result.setdefault("failed", False)
+    return result
+
+
 @pytest.fixture
 def run_module(emulator_url, capsys):
     """``run_module(name, args, check_mode=False, diff=False)`` -> the module's result, parsed."""
 
     def run(module_name, args, check_mode=False, diff=False):
-        module = importlib.import_module(f"ansible_collections.payments.aws_platform.plugins.modules.{module_name}")
-        module_args = {
-            **args,
-            "endpoint_url": emulator_url,
-            "region": REGION,
-            "access_key": CREDENTIALS["aws_access_key_id"],
-            "secret_key": CREDENTIALS["aws_secret_access_key"],
-            "_ansible_check_mode": check_mode,
-            "_ansible_diff": diff,
-        }
-        capsys.readouterr()
-        with patch_module_args(module_args), pytest.raises(SystemExit):
-            module.main()
-        result = json.loads(capsys.readouterr().out)
-        result.setdefault("failed", False)
-        return result
+        return call_module(capsys, module_name, {**args, "endpoint_url": emulator_url}, check_mode, diff)
 
     return run
 
@@ -126,22 +130,8 @@ def run_module_stubbed(monkeypatch, capsys):
     from ansible_collections.payments.aws_platform.plugins.module_utils import base
 
     def run(module_name, args, client, check_mode=False, diff=False):
-        module = importlib.import_module(f"ansible_collections.payments.aws_platform.plugins.modules.{module_name}")
         monkeypatch.setattr(base, "client", lambda module, service: client)
-        module_args = {
-            **args,
-            "region": REGION,
-            "access_key": CREDENTIALS["aws_access_key_id"],
-            "secret_key": CREDENTIALS["aws_secret_access_key"],
-            "_ansible_check_mode": check_mode,
-            "_ansible_diff": diff,
-        }
-        capsys.readouterr()
-        with patch_module_args(module_args), pytest.raises(SystemExit):
-            module.main()
-        result = json.loads(capsys.readouterr().out)
-        result.setdefault("failed", False)
-        return result
+        return call_module(capsys, module_name, args, check_mode, diff)
 
     return run
 
