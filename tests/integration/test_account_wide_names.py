@@ -22,7 +22,8 @@ import boto3
 import emulator  # tests/tools, put on the path by tests/conftest.py
 import pytest
 
-pytestmark = pytest.mark.integration
+# In make test-long (CI runs it after make test): two to four converges, which make test's 30 minutes cannot afford.
+pytestmark = [pytest.mark.integration, pytest.mark.long]
 
 DEV = ("-i", "inventories/dev")
 WEST = ("-e", "aws_region=us-west-2")

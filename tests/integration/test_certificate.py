@@ -13,7 +13,8 @@ import shutil
 import pytest
 from stack_state import aws
 
-pytestmark = pytest.mark.integration
+# In make test-long (CI runs it after make test): two to four converges, which make test's 30 minutes cannot afford.
+pytestmark = [pytest.mark.integration, pytest.mark.long]
 
 ENV = "dev"
 HOST = f"payments-{ENV}"
