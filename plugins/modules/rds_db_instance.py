@@ -824,6 +824,19 @@ def ensure_created(module, rds_client):
     )
 
 
+def exit_updated(module, changed, before, after, instance, modifications):
+    exit_with(
+        module,
+        changed,
+        before,
+        after,
+        db_instance=instance_result(instance),
+        settings=after,
+        modifications=modifications,
+        ready=rds.is_ready(instance),
+    )
+
+
 def ensure_updated(module, rds_client, instance):
     params = module.params
     identifier = params["db_instance_identifier"]
@@ -863,16 +876,7 @@ def ensure_updated(module, rds_client, instance):
     if module.check_mode or not changed:
         if params["wait"] and not module.check_mode and not rds.is_ready(instance):
             instance = wait_available(module, rds_client, identifier)
-        exit_with(
-            module,
-            changed,
-            before,
-            after,
-            db_instance=instance_result(instance),
-            settings=after,
-            modifications=plan.changes,
-            ready=rds.is_ready(instance),
-        )
+        exit_updated(module, changed, before, after, instance, plan.changes)
 
     status = instance.get("DBInstanceStatus")
     if plan.changes and rds.stuck_reason(instance):
@@ -901,16 +905,7 @@ def ensure_updated(module, rds_client, instance):
         if params["wait"]
         else rds.describe_db_instance(rds_client, identifier)
     )
-    exit_with(
-        module,
-        True,
-        before,
-        after,
-        db_instance=instance_result(instance),
-        settings=after,
-        modifications=plan.changes,
-        ready=rds.is_ready(instance),
-    )
+    exit_updated(module, True, before, after, instance, plan.changes)
 
 
 def ensure_present(module, rds_client):
