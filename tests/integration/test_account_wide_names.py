@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 import re
 
-import boto3
 import emulator  # tests/tools, put on the path by tests/conftest.py
 import pytest
+import stack_inventory  # tests/tools
 
 # In make test-long (CI runs it after make test): two to four converges, which make test's 30 minutes cannot afford.
 pytestmark = [pytest.mark.integration, pytest.mark.long]
@@ -30,14 +30,8 @@ WEST = ("-e", "aws_region=us-west-2")
 ROLES = ("dev-payments-lambda-role", "dev-payments-flow-logs-role", "dev-payments-rds-monitoring-role")
 
 
-def client(service: str, endpoint: str, region: str = "us-east-1"):
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+def client(service: str, endpoint: str, region: str = stack_inventory.DEFAULT_REGION):
+    return stack_inventory.aws(service, endpoint, region)
 
 
 def changed_tasks(output: str) -> list[str]:
