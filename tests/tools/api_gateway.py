@@ -135,7 +135,7 @@ class DeployedRestApi:
     @classmethod
     def from_emulator(cls, endpoint: str, api_id: str, stage: str) -> DeployedRestApi:
         client = aws("apigateway", endpoint)
-        aws("apigateway", endpoint).get_stage(restApiId=api_id, stageName=stage)  # the stage exists
+        client.get_stage(restApiId=api_id, stageName=stage)  # the stage exists
         routes = []
         for resource in client.get_resources(restApiId=api_id, embed=["methods"], limit=500)["items"]:
             template = resource["path"]
